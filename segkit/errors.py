@@ -1,0 +1,23 @@
+"""Errors caused by what the user gave us: the CLIs print them as one line, without a traceback."""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+
+class UserError(Exception):
+    """A bad file, folder, argument or value. The message names the file and the problem."""
+
+
+def run_command(prog: str, command: Callable[[], int]) -> int:
+    """Run a CLI command: a UserError becomes one line on stderr and exit status 2."""
+    try:
+        return command()
+    except UserError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

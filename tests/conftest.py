@@ -1,0 +1,49 @@
+"""Shared fixtures: the real Cityscapes sample from ../shared, and small trees built in tmp."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("VEIS_FIXTURES", REPO.parent / "shared" / "fixtures"))
+CITYSCAPES_MINI = FIXTURES / "cityscapes_mini"
+MINI_NAME = "frankfurt_000000_000294"
+
+
+@pytest.fixture(scope="session")
+def cityscapes_mini() -> Path:
+    """The read-only real sample: one val image, 256x128, with its official labels."""
+    if not CITYSCAPES_MINI.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CITYSCAPES_MINI} is missing: CI must have ../shared/fixtures beside the clone")
+        pytest.skip(f"{CITYSCAPES_MINI} not present (set VEIS_FIXTURES)")
+    return CITYSCAPES_MINI
+
+
+@pytest.fixture
+def mini_copy(cityscapes_mini, tmp_path) -> Path:
+    """A writable copy of the sample whose labelTrainIds are regenerated from labelIds.
+
+    The shipped labelTrainIds were downscaled apart from labelIds and disagree on 77 edge pixels;
+    the official createTrainIdLabelImgs derives them from the same polygons, so they must agree.
+    """
+    from segkit import labels
+    from segkit.formats.cityscapes import gt_path, read_label_ids
+    from segkit.formats.png import write_png
+
+    root = tmp_path / "cityscapes"
+    shutil.copytree(cityscapes_mini, root)
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    label_ids = read_label_ids(gt_path(root, "val", "frankfurt", MINI_NAME, "labelIds"))
+    write_png(gt_path(root, "val", "frankfurt", MINI_NAME, "labelTrainIds"), labels.ID_TO_TRAIN_ID[label_ids])
+    return root
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
