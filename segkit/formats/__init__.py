@@ -1,0 +1,1 @@
+"""File formats shared by the generator, the datasets and the evaluators: Cityscapes layout, COCO, PNG."""
