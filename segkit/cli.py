@@ -1,0 +1,56 @@
+"""The ``segkit`` command. Subcommands import their modules lazily: those without a model never import torch."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from segkit.errors import run_command
+
+
+def _check_dataset(args) -> int:
+    from segkit.formats.validate import check_tree, format_summary
+
+    summary = check_tree(args.dir, splits=args.split, workers=args.workers)
+    for problem in summary["problems"]:
+        print(problem, file=sys.stderr)
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    return 1 if summary["problems"] else 0
+
+
+def _export_coco(args) -> int:
+    from segkit.formats.export import export_cityscapes_to_coco
+
+    count = export_cityscapes_to_coco(args.dir, args.out, split=args.split, classes=args.classes)
+    print(f"wrote {args.out}: {count['images']} images, {count['annotations']} instances")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check-dataset", help="validate a Cityscapes-layout tree and summarise it")
+    check.add_argument("dir", help="dataset root holding leftImg8bit/ and gtFine/")
+    check.add_argument("--split", action="append", help="only this split (repeatable); default: all")
+    check.add_argument("--json", action="store_true", help="print the summary as JSON")
+    check.add_argument("--workers", type=int, default=None, help="processes (default: CPU count, at most 8)")
+    check.set_defaults(handler=_check_dataset)
+
+    export = commands.add_parser("export-coco", help="write a split's instanceIds as a COCO instances JSON")
+    export.add_argument("dir", help="dataset root holding leftImg8bit/ and gtFine/")
+    export.add_argument("--split", required=True)
+    export.add_argument("--out", required=True, help="the JSON file to write")
+    export.add_argument("--classes", choices=("foreground", "instance"), default="foreground",
+                        help="the paper's 10 foreground classes, or Cityscapes' 8 instance classes")
+    export.set_defaults(handler=_export_coco)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command("segkit", lambda: args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
