@@ -1,0 +1,38 @@
+"""Procedural recipes: name -> function(params, pose) -> AssetMesh in the canonical frame.
+
+Each recipe module has a RECIPE_VERSION: bump it when its output changes, so cached meshes are rebuilt.
+Importing this package is light (numpy and trimesh); people import torch and anny only when built.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from veis_gen.assets.mesh import AssetMesh
+from veis_gen.assets.recipes import background, people, street, two_wheelers, vehicles
+
+BACKGROUND = ("road", "sidewalk", "building", "wall", "fence", "tree", "hedge", "terrain")
+
+
+def _person(params: dict, pose: str) -> AssetMesh:
+    return people.build_person(params, "stand" if pose == "default" else pose)
+
+
+RECIPES: dict[str, Callable[[dict, str], AssetMesh]] = {
+    "person": _person,
+    "car": vehicles.car,
+    "truck": vehicles.truck,
+    "bus": vehicles.bus,
+    "train": vehicles.train,
+    "bicycle": two_wheelers.bicycle,
+    "motorcycle": two_wheelers.motorcycle,
+    "traffic_light": street.traffic_light,
+    "traffic_sign": street.traffic_sign,
+    "pole": street.pole,
+    **{name: getattr(background, name) for name in BACKGROUND},
+}
+_MODULES = {"person": people, "car": vehicles, "truck": vehicles, "bus": vehicles, "train": vehicles,
+            "bicycle": two_wheelers, "motorcycle": two_wheelers, "traffic_light": street, "traffic_sign": street,
+            "pole": street, **{name: background for name in BACKGROUND}}
+RECIPE_VERSIONS: dict[str, str] = {name: module.RECIPE_VERSION for name, module in _MODULES.items()}
+# Built in a spawned process: they import torch and anny, which must stay out of render processes.
+ISOLATED = frozenset({"person"})

@@ -1,0 +1,172 @@
+"""Cars, trucks, buses and trams/trains at real dimensions, from extruded side profiles.
+
+Every vehicle is built rear at x = 0 and then grounded (the loader centres it), so profiles read as
+side views: x forward, z up, metres.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from veis_gen.assets.mesh import AssetMesh, Part, box, cylinder, extrude_profile
+
+RECIPE_VERSION = "vehicles-1"
+
+# length, width, height, wheelbase, wheel radius, clearance, front overhang, belt height, roof start/end
+# (fractions of length measured from the rear), hood slope
+CAR_STYLES = {
+    "sedan": dict(L=4.7, W=1.82, H=1.45, wb=2.8, r=0.32, c=0.16, fo=0.95, belt=0.92, roof=(0.28, 0.62), trunk=0.18),
+    "hatchback": dict(L=4.05, W=1.76, H=1.48, wb=2.55, r=0.31, c=0.15, fo=0.8, belt=0.9, roof=(0.1, 0.6), trunk=0.0),
+    "suv": dict(L=4.65, W=1.88, H=1.74, wb=2.75, r=0.37, c=0.22, fo=0.9, belt=1.1, roof=(0.06, 0.64), trunk=0.0),
+    "van": dict(L=5.1, W=1.98, H=2.05, wb=3.1, r=0.34, c=0.18, fo=0.75, belt=1.1, roof=(0.02, 0.8), trunk=0.0),
+    "estate": dict(L=4.85, W=1.83, H=1.5, wb=2.85, r=0.32, c=0.15, fo=0.95, belt=0.93, roof=(0.05, 0.62), trunk=0.0),
+    "pickup": dict(L=5.35, W=1.93, H=1.85, wb=3.35, r=0.39, c=0.24, fo=0.95, belt=1.15, roof=(0.42, 0.66), trunk=0.3),
+}
+
+
+def _arch_profile(length: float, clearance: float, top_rear: float, top_front: float, wheels: list[float],
+                  radius: float, nose: float = 0.25) -> np.ndarray:
+    """Lower-body side profile with a semicircular arch over each wheel (x positions from the rear)."""
+    arch = radius + 0.05
+    bottom = []
+    for x in sorted(wheels):
+        angles = np.linspace(np.pi, 0, 10)
+        bottom += [(x + arch * np.cos(a), max(clearance, radius + arch * np.sin(a) - 0.02)) for a in angles]
+    points = [(0.0, clearance + 0.05), (0.05, clearance)] + bottom + [(length - 0.05, clearance), (length, clearance + 0.08),
+              (length, top_front - nose), (length - 0.15, top_front), (0.1, top_rear), (0.0, top_rear - 0.1)]
+    return np.array(points)
+
+
+def _wheels(positions, radius: float, track: float, width: float = 0.22, *, sections: int = 20) -> list[Part]:
+    parts = []
+    for x in positions:
+        for side in (-1, 1):
+            y = side * (track / 2)
+            parts.append(cylinder(f"tyre_{x:.2f}_{side}", radius, width, (x, y, radius), axis="y", sections=sections, kind="rubber"))
+            parts.append(cylinder(f"hub_{x:.2f}_{side}", radius * 0.55, width + 0.02, (x, y, radius), axis="y",
+                                  sections=sections, kind="metal"))
+    return parts
+
+
+def car(params: dict, pose: str) -> AssetMesh:
+    s = dict(CAR_STYLES[params.get("style", "sedan")])
+    s.update({k: v for k, v in params.items() if k in s})
+    L, W, H, r, c = s["L"], s["W"], s["H"], s["r"], s["c"]
+    rear_axle = L - s["fo"] - s["wb"]
+    wheels = [rear_axle, rear_axle + s["wb"]]
+    belt = s["belt"]
+    parts = [extrude_profile("body", _arch_profile(L, c, belt + s["trunk"] * 0.2, belt - 0.08, wheels, r), W, kind="paint")]
+    roof_rear, roof_front = s["roof"][0] * L, s["roof"][1] * L
+    glass_rear = max(0.02, roof_rear - (0.25 if s["trunk"] == 0 else 0.45))
+    glass_front = min(L - s["fo"] * 0.45, roof_front + 0.75)
+    cabin = [(glass_rear, belt - 0.02), (glass_front, belt - 0.06), (roof_front, H - 0.04), (roof_rear, H - 0.04)]
+    parts.append(extrude_profile("windows", cabin, W * 0.86, kind="glass"))
+    parts.append(box("roof", (roof_front - roof_rear + 0.1, W * 0.84, 0.05), ((roof_rear + roof_front) / 2, 0, H - 0.025), kind="paint"))
+    if s["trunk"] > 0 and params.get("style") == "pickup":
+        parts.append(box("bed_floor", (glass_rear - 0.05, W * 0.92, 0.05), (glass_rear / 2, 0, belt - 0.35), kind="paint"))
+    for side in (-1, 1):
+        parts.append(box(f"head_light_{side}", (0.04, 0.3, 0.12), (L - 0.02, side * (W / 2 - 0.22), belt - 0.2), kind="light_front"))
+        parts.append(box(f"tail_light_{side}", (0.04, 0.28, 0.12), (0.02, side * (W / 2 - 0.2), belt - 0.12), kind="light_rear"))
+        parts.append(box(f"mirror_{side}", (0.12, 0.18, 0.1), (glass_front - 0.1, side * (W / 2 + 0.06), belt + 0.08), kind="paint"))
+    parts += _wheels(wheels, r, W - 0.24)
+    return AssetMesh(parts)
+
+
+TRUCK_STYLES = {
+    "box": dict(L=8.2, W=2.5, H=3.6, cab=2.3, r=0.5, axles=(1.7, 6.6), cargo="box"),
+    "flatbed": dict(L=7.4, W=2.45, H=3.0, cab=2.3, r=0.48, axles=(1.6, 5.9), cargo="flatbed"),
+    "tipper": dict(L=7.8, W=2.5, H=3.2, cab=2.3, r=0.52, axles=(1.2, 2.6, 6.3), cargo="tipper"),
+    "tractor": dict(L=12.5, W=2.55, H=3.9, cab=2.4, r=0.5, axles=(1.2, 2.5, 7.6, 11.2), cargo="semi"),
+    "pickup_heavy": dict(L=6.2, W=2.2, H=2.6, cab=2.6, r=0.44, axles=(1.3, 5.0), cargo="flatbed"),
+}
+
+
+def truck(params: dict, pose: str) -> AssetMesh:
+    s = TRUCK_STYLES[params.get("style", "box")]
+    L, W, H, cab, r = s["L"], s["W"], s["H"], s["cab"], s["r"]
+    cab_height = min(H, 3.0)
+    chassis = r + 0.25
+    parts = [box("chassis", (L - 0.3, W * 0.7, 0.3), ((L - 0.3) / 2 + 0.15, 0, chassis), kind="metal")]
+    cab_profile = [(L - cab, chassis), (L, chassis), (L, chassis + 0.9), (L - 0.25, cab_height), (L - cab, cab_height)]
+    parts.append(extrude_profile("cab", cab_profile, W, kind="fleet_paint"))
+    windshield = [(L - 0.62, chassis + 1.1), (L - 0.02, chassis + 1.0), (L - 0.23, cab_height - 0.15), (L - 0.75, cab_height - 0.15)]
+    parts.append(extrude_profile("windshield", windshield, W * 1.01, kind="glass"))
+    cargo_length = L - cab - 0.25
+    if s["cargo"] in ("box", "semi"):
+        parts.append(box("cargo", (cargo_length, W, H - chassis - 0.2), (cargo_length / 2, 0, (H + chassis + 0.2) / 2), kind="fleet_paint"))
+    elif s["cargo"] == "tipper":
+        tub = [(0.0, chassis + 0.2), (cargo_length, chassis + 0.2), (cargo_length, H - 0.3), (-0.2, H - 0.6)]
+        parts.append(extrude_profile("tipper", tub, W, kind="fleet_paint"))
+    else:
+        parts.append(box("bed", (cargo_length, W, 0.12), (cargo_length / 2, 0, chassis + 0.2), kind="metal"))
+        parts.append(box("headboard", (0.08, W, 1.0), (cargo_length - 0.05, 0, chassis + 0.7), kind="metal"))
+    for side in (-1, 1):
+        parts.append(box(f"head_light_{side}", (0.04, 0.3, 0.15), (L - 0.01, side * (W / 2 - 0.25), chassis + 0.35), kind="light_front"))
+        parts.append(box(f"mirror_{side}", (0.1, 0.08, 0.45), (L - 0.5, side * (W / 2 + 0.2), chassis + 1.6), kind="plastic"))
+    parts += _wheels(s["axles"], r, W - 0.3, width=0.3)
+    return AssetMesh(parts)
+
+
+BUS_STYLES = {
+    "city": dict(L=12.0, W=2.55, H=3.05, decks=1, axles=(3.0, 9.1), r=0.5),
+    "double_decker": dict(L=11.2, W=2.55, H=4.35, decks=2, axles=(2.6, 8.6), r=0.5),
+    "coach": dict(L=13.0, W=2.55, H=3.7, decks=1, axles=(1.8, 3.3, 10.3), r=0.5),
+    "articulated": dict(L=18.0, W=2.55, H=3.05, decks=1, axles=(1.9, 8.0, 15.0), r=0.5),
+    "minibus": dict(L=7.5, W=2.2, H=2.8, decks=1, axles=(1.6, 5.9), r=0.42),
+}
+
+
+def bus(params: dict, pose: str) -> AssetMesh:
+    s = BUS_STYLES[params.get("style", "city")]
+    L, W, H, r = s["L"], s["W"], s["H"], s["r"]
+    floor = 0.3
+    shell = [(0.0, floor), (L, floor), (L, H - 0.25), (L - 0.25, H), (0.15, H), (0.0, H - 0.15)]
+    parts = [extrude_profile("shell", shell, W, kind="fleet_paint")]
+    deck_height = (H - floor) / s["decks"]
+    for deck in range(s["decks"]):
+        low = floor + deck * deck_height + (1.0 if deck == 0 else 0.35)
+        high = floor + (deck + 1) * deck_height - 0.3
+        parts.append(box(f"windows_{deck}", (L - 0.9, W + 0.02, high - low), (L / 2 - 0.25, 0, (low + high) / 2), kind="glass"))
+    parts.append(box("windshield", (0.04, W * 0.9, H * 0.55 if s["decks"] == 1 else 1.4), (L + 0.005, 0, floor + 1.65 if s["decks"] == 1 else 1.6), kind="glass"))
+    parts.append(box("door", (1.2, 0.04, 2.1), (L - 1.4, -W / 2 - 0.005, floor + 1.15), kind="glass"))
+    if params.get("style") == "articulated":
+        parts.append(box("joint", (0.6, W + 0.04, H - floor - 0.2), (L * 0.38, 0, (H + floor) / 2), kind="rubber"))
+    for side in (-1, 1):
+        parts.append(box(f"head_light_{side}", (0.04, 0.3, 0.15), (L + 0.01, side * (W / 2 - 0.3), floor + 0.5), kind="light_front"))
+        parts.append(box(f"mirror_{side}", (0.08, 0.08, 0.45), (L + 0.2, side * (W / 2 + 0.15), H - 1.0), kind="plastic"))
+    parts += _wheels(s["axles"], r, W - 0.3, width=0.3)
+    return AssetMesh(parts)
+
+
+TRAIN_STYLES = {
+    "tram": dict(cars=3, car_length=9.5, W=2.4, H=3.5, floor=0.35, r=0.34, pantograph=True),
+    "regional": dict(cars=1, car_length=26.0, W=2.9, H=4.1, floor=1.1, r=0.46, pantograph=True),
+    "metro": dict(cars=2, car_length=17.5, W=2.65, H=3.6, floor=0.9, r=0.42, pantograph=False),
+}
+
+
+def train(params: dict, pose: str) -> AssetMesh:
+    s = TRAIN_STYLES[params.get("style", "tram")]
+    W, H, floor, r, unit = s["W"], s["H"], s["floor"], s["r"], s["car_length"]
+    parts = []
+    for index in range(s["cars"]):
+        x0 = index * (unit + 0.4)
+        nose_front = 0.6 if index == s["cars"] - 1 else 0.0
+        nose_rear = 0.6 if index == 0 else 0.0
+        shell = [(x0, floor), (x0 + unit, floor), (x0 + unit, H - 0.7 - nose_front), (x0 + unit - nose_front, H - 0.2),
+                 (x0 + nose_rear, H - 0.2), (x0, H - 0.7 - nose_rear)]
+        parts.append(extrude_profile(f"shell_{index}", shell, W, kind="fleet_paint"))
+        parts.append(box(f"windows_{index}", (unit - 1.2, W + 0.02, 1.0), (x0 + unit / 2, 0, floor + 1.6), kind="glass"))
+        parts.append(box(f"skirt_{index}", (unit - 0.6, W * 0.9, floor), (x0 + unit / 2, 0, floor / 2 + 0.05), kind="metal"))
+        if index < s["cars"] - 1:
+            parts.append(box(f"gangway_{index}", (0.5, W * 0.8, H - floor - 0.5), (x0 + unit + 0.2, 0, (H + floor) / 2 - 0.2), kind="rubber"))
+        for x in (x0 + 1.8, x0 + unit - 1.8):
+            for side in (-1, 1):
+                parts.append(cylinder(f"wheel_{index}_{x:.1f}_{side}", r, 0.15, (x, side * (W / 2 - 0.35), r), axis="y", kind="metal"))
+    length = s["cars"] * (unit + 0.4) - 0.4
+    parts.append(box("windshield", (0.05, W * 0.8, 1.1), (length - 0.3, 0, H - 1.2), kind="glass"))
+    if s["pantograph"]:
+        mid = length / 2
+        parts.append(box("pantograph_base", (1.2, 0.8, 0.15), (mid, 0, H - 0.1), kind="metal"))
+        parts.append(box("pantograph_arm", (1.4, 0.05, 0.05), (mid, 0, H + 0.45), kind="metal", matrix=None))
+        parts.append(box("pantograph_bow", (0.08, 1.5, 0.04), (mid + 0.6, 0, H + 0.9), kind="metal"))
+    return AssetMesh(parts)
