@@ -1,17 +1,94 @@
-"""The ``veis-gen`` command."""
+"""The ``veis-gen`` command. Subcommands import what they need when they run."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from segkit.errors import run_command
+from segkit.errors import UserError, run_command
 from veis_gen import __version__
+
+
+def _records(args):
+    from veis_gen.assets.pack import load_packs
+
+    records = load_packs(args.pack or ["builtin"])
+    if getattr(args, "cls", None):
+        records = [r for r in records if r.class_name in args.cls]
+        if not records:
+            raise UserError(f"no assets of class {', '.join(args.cls)} in the packs given")
+    return records
+
+
+def _assets_list(args) -> int:
+    grouped: dict[str, list] = {}
+    for record in _records(args):
+        grouped.setdefault(record.class_name, []).append(record)
+    if args.json:
+        print(json.dumps({cls: [{"id": r.id, "pack": r.pack, "recipe": r.recipe, "mesh": str(r.mesh) if r.mesh else None,
+                                 "poses": list(r.poses)} for r in records] for cls, records in grouped.items()}, indent=2))
+        return 0
+    print(f"{'class':<15}{'assets':>7}{'poses':>7}  ids")
+    for cls, records in grouped.items():
+        ids = ", ".join(r.id for r in records)
+        print(f"{cls:<15}{len(records):>7}{sum(len(r.poses) for r in records):>7}  {ids}")
+    total = sum(len(v) for v in grouped.values())
+    print(f"{total} assets, {sum(len(r.poses) for v in grouped.values() for r in v)} asset/pose combinations")
+    return 0
+
+
+def _assets_validate(args) -> int:
+    from veis_gen.assets.pack import load_pack
+    from veis_gen.assets.validate import validate_pack
+
+    pack = load_pack(args.pack_path)
+    problems = validate_pack(pack)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{pack.manifest}: {len(pack.assets)} assets, "
+          f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else f"{pack.manifest}: {len(pack.assets)} assets, all valid")
+    return 1 if problems else 0
+
+
+def _assets_preview(args) -> int:
+    from segkit.formats.png import write_png
+    from veis_gen.assets.preview import contact_sheet
+
+    sheet = contact_sheet(_records(args), tile=args.tile, views=args.views, all_poses=args.all_poses, flat=args.flat,
+                          columns=args.columns, seed=args.seed, backend=args.backend)
+    write_png(args.out, sheet)
+    print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veis-gen", description="VEIS-style synthetic urban scenes with exact labels")
     parser.add_argument("--version", action="version", version=f"veis-gen {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    assets = commands.add_parser("assets", help="list, validate and preview asset packs")
+    asset_commands = assets.add_subparsers(dest="assets_command", metavar="ACTION", required=True)
+    listing = asset_commands.add_parser("list", help="assets per class, with counts")
+    listing.add_argument("--pack", action="append", help="pack folder or name (repeatable; default: builtin)")
+    listing.add_argument("--class", dest="cls", action="append", help="only this class (repeatable)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_assets_list)
+    validate = asset_commands.add_parser("validate", help="load every mesh and check it")
+    validate.add_argument("pack_path", metavar="PACK", help="pack folder, manifest or name")
+    validate.set_defaults(handler=_assets_validate)
+    preview = asset_commands.add_parser("preview", help="a contact sheet of the assets")
+    preview.add_argument("pack_path", metavar="PACK", nargs="?", help="pack folder, manifest or name (default: builtin)")
+    preview.add_argument("--pack", action="append", help=argparse.SUPPRESS)
+    preview.add_argument("--out", required=True, help="the PNG to write")
+    preview.add_argument("--class", dest="cls", action="append", help="only this class (repeatable)")
+    preview.add_argument("--all-poses", action="store_true", help="a cell per pose, not only the first")
+    preview.add_argument("--flat", action="store_true", help="flat colours, no textures")
+    preview.add_argument("--views", type=int, default=3, choices=range(1, 5))
+    preview.add_argument("--tile", type=int, default=160)
+    preview.add_argument("--columns", type=int, default=4)
+    preview.add_argument("--seed", type=int, default=0)
+    preview.add_argument("--backend", choices=("osmesa", "egl"))
+    preview.set_defaults(handler=_assets_preview)
     return parser
 
 
@@ -21,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if getattr(args, "pack_path", None) and hasattr(args, "pack") and args.handler is _assets_preview:
+        args.pack = [args.pack_path]
     return run_command("veis-gen", lambda: args.handler(args))
 
 
