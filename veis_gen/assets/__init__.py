@@ -1,0 +1,1 @@
+"""Asset packs: manifests, mesh loading, procedural recipes, materials."""

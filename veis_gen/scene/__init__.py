@@ -1,0 +1,1 @@
+"""Scenes as plain data: no pybullet or pyrender import here."""
