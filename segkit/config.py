@@ -1,0 +1,149 @@
+"""One typed dataclass per command, overridable from a TOML file and ``--key value`` flags.
+
+Precedence: the dataclass defaults, then ``--config FILE.toml``, then flags. The resolved config is written
+as TOML beside a command's outputs, and reads back through ``--config`` unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tomllib
+import types
+import typing
+from pathlib import Path
+
+from segkit.errors import UserError
+
+
+def _base(annotation):
+    """(kind, element) where kind is one of bool, int, float, str, list, dict."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _base(args[0])
+    if origin in (list, tuple):
+        return list, typing.get_args(annotation)[0]
+    if origin is dict:
+        return dict, typing.get_args(annotation)[1]
+    return annotation, None
+
+
+def _parse_scalar(kind, text: str, name: str):
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise UserError(f"--{name}: expected true or false, got {text!r}")
+    try:
+        return kind(text)
+    except ValueError:
+        raise UserError(f"--{name}: expected {kind.__name__}, got {text!r}") from None
+
+
+def _coerce(cls, field: dataclasses.Field, value, source: str):
+    kind, element = _base(typing.get_type_hints(cls)[field.name])
+    name = field.name.replace("_", "-")
+    if value is None:
+        return None
+    if kind is list:
+        items = value if isinstance(value, list) else [value]
+        return tuple(_coerce_scalar(element, item, name, source) for item in items)
+    if kind is dict:
+        if isinstance(value, str):  # "car=2,person=1" from a flag
+            pairs = [p.split("=", 1) for p in value.split(",") if p]
+            if any(len(p) != 2 for p in pairs):
+                raise UserError(f"{source}: {name}: expected key=value pairs separated by commas, got {value!r}")
+            value = dict(pairs)
+        if not isinstance(value, dict):
+            raise UserError(f"{source}: {name}: expected a table of key = value")
+        return {str(k): _coerce_scalar(element, v, name, source) for k, v in value.items()}
+    return _coerce_scalar(kind, value, name, source)
+
+
+def _coerce_scalar(kind, value, name: str, source: str):
+    if isinstance(value, str) and kind is not str:
+        return _parse_scalar(kind, value, name)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is Path:
+        return Path(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise UserError(f"{source}: {name}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str, ...] = ()) -> None:
+    """``--config`` plus one flag per field (defaults None, so only what was given overrides)."""
+    parser.add_argument("--config", type=Path, help="a TOML file of settings (flags override it)")
+    for field in dataclasses.fields(cls):
+        help_text = field.metadata.get("help", "")
+        default = field.default if field.default is not dataclasses.MISSING else None
+        if field.name in positional:
+            parser.add_argument(field.name, nargs="?", default=None, help=help_text)
+            continue
+        kind, _ = _base(typing.get_type_hints(cls)[field.name])
+        flag = "--" + field.name.replace("_", "-")
+        shown = f" (default: {default})" if default not in (None, (), {}) else ""
+        if kind is list:
+            parser.add_argument(flag, action="append", default=None, help=help_text + shown)
+        else:
+            parser.add_argument(flag, default=None, metavar=field.name.upper(), help=help_text + shown)
+
+
+def resolve(cls, args: argparse.Namespace):
+    """Build the config from defaults, the TOML file and the flags, checking names and types."""
+    values = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if getattr(args, "config", None):
+        path = Path(args.config)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{path}: file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"{path}: not valid TOML ({exc})") from None
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name not in fields:
+                raise UserError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
+            values[name] = _coerce(cls, fields[name], value, str(path))
+    for name, field in fields.items():
+        given = getattr(args, name, None)
+        if given is not None:
+            values[name] = _coerce(cls, field, given, "flag")
+    missing = [n for n, f in fields.items() if n not in values and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise UserError(f"missing setting: {', '.join('--' + m.replace('_', '-') for m in missing)}")
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
+
+
+def to_toml(config) -> str:
+    """The config as TOML; fields that are None are left out (absent means the default)."""
+    lines = []
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if value is not None:
+            lines.append(f"{field.name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
