@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from segkit import labels
-from segkit.formats.atomic import write_json
 from segkit.formats.png import read_png, write_png
 
 IMAGE_DIR = "leftImg8bit"
@@ -122,28 +121,39 @@ def write_image(root, split: str, city: str, name: str, rgb: np.ndarray, *, comp
     return path
 
 
-def write_gt(root, split: str, city: str, name: str, *, label_ids: np.ndarray, instance_ids: np.ndarray,
-             polygons: bool = True, color: bool = True, gt: str = "gtFine") -> dict[str, Path]:
-    """Write every gtFine file of one image. Raises ValueError if the maps disagree."""
+def encode_gt(label_ids: np.ndarray, instance_ids: np.ndarray, *, polygons: bool = True,
+              color: bool = True) -> dict[str, bytes]:
+    """The gtFine files of one image as bytes, by kind. Raises ValueError if the maps disagree."""
+    import json
+
+    from segkit.formats.png import encode_png
+
     label_ids = np.asarray(label_ids, dtype=np.uint8)
     instance_ids = np.asarray(instance_ids, dtype=np.uint16)
     problem = check_consistent(label_ids, instance_ids)
     if problem:
         raise ValueError(problem)
-    paths = {kind: gt_path(root, split, city, name, kind, gt=gt) for kind in (*GT_KINDS, "polygons")}
-    write_png(paths["labelIds"], label_ids)
-    write_png(paths["instanceIds"], instance_ids)
-    write_png(paths["labelTrainIds"], labels.ID_TO_TRAIN_ID[label_ids])
+    files = {"labelIds": encode_png(label_ids), "instanceIds": encode_png(instance_ids),
+             "labelTrainIds": encode_png(labels.ID_TO_TRAIN_ID[label_ids])}
     if color:
-        write_png(paths["color"], color_image(label_ids))
-    else:
-        del paths["color"]
+        files["color"] = encode_png(color_image(label_ids))
     if polygons:
         from segkit.formats.polygons import polygons_from_maps
 
-        write_json(paths["polygons"], polygons_from_maps(label_ids, instance_ids))
-    else:
-        del paths["polygons"]
+        files["polygons"] = (json.dumps(polygons_from_maps(label_ids, instance_ids)) + "\n").encode()
+    return files
+
+
+def write_gt(root, split: str, city: str, name: str, *, label_ids: np.ndarray, instance_ids: np.ndarray,
+             polygons: bool = True, color: bool = True, gt: str = "gtFine") -> dict[str, Path]:
+    """Write every gtFine file of one image. Raises ValueError if the maps disagree."""
+    from segkit.formats.atomic import write_bytes
+
+    files = encode_gt(label_ids, instance_ids, polygons=polygons, color=color)
+    paths = {}
+    for kind, data in files.items():
+        paths[kind] = gt_path(root, split, city, name, kind, gt=gt)
+        write_bytes(paths[kind], data)
     return paths
 
 
