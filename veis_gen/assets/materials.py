@@ -11,6 +11,9 @@ from functools import lru_cache
 import numpy as np
 
 TEXTURE_FAMILIES = ("noise", "stripes", "brick", "asphalt", "foliage", "paint_decals")
+# Textures are colourless patterns that multiply the material's colour; a small pool of them per family
+# keeps every texture the renderer has seen resident, instead of uploading new ones for every instance.
+TEXTURE_POOL = 32
 
 # kind -> (weighted colours, texture families to draw from, metres per texture tile, roughness, metallic)
 _C = tuple[int, int, int]
@@ -90,7 +93,7 @@ def sample_material(kind: str, rng: np.random.Generator, *, textured: bool = Tru
     texture = None
     if textured and families and rng.random() < TEXTURE_PROBABILITY.get(kind, 0.75):
         texture = families[rng.integers(len(families))]
-    return Material(kind, color, texture, int(rng.integers(2**31)), tile * float(rng.uniform(0.7, 1.4)),
+    return Material(kind, color, texture, int(rng.integers(TEXTURE_POOL)), tile * float(rng.uniform(0.7, 1.4)),
                     roughness, metallic)
 
 
@@ -135,43 +138,41 @@ def _value_noise(rng: np.random.Generator, size: int, octaves: int = 4) -> np.nd
     return out / total
 
 
-@lru_cache(maxsize=512)
-def texture_image(family: str, seed: int, color: tuple[int, int, int], size: int = 128) -> np.ndarray:
-    """(size, size, 3) uint8 tileable texture of a family around a base colour; same arguments, same pixels."""
-    rng = np.random.default_rng(seed)
-    base = np.array(color, dtype=float)
+@lru_cache(maxsize=len(TEXTURE_FAMILIES) * TEXTURE_POOL)
+def texture_image(family: str, seed: int, size: int = 128) -> np.ndarray:
+    """(size, size, 3) uint8 tileable pattern, white where the material's colour shows as it is.
+
+    The same family and seed give the same pixels."""
+    rng = np.random.default_rng([TEXTURE_FAMILIES.index(family), seed])
+    base = np.full(3, 240.0)
     noise = _value_noise(rng, size)
     y, x = np.mgrid[0:size, 0:size] / size
     if family == "noise":
-        shade = 0.8 + 0.4 * noise
-        image = base * shade[..., None]
+        image = base * (0.8 + 0.3 * noise)[..., None]
     elif family == "stripes":
         count = int(rng.integers(2, 9))
-        other = np.clip(base * rng.uniform(0.4, 1.6) + rng.normal(0, 30, 3), 0, 255)
+        other = np.clip(base * rng.uniform(0.4, 0.8) + rng.normal(0, 20, 3), 0, 255)
         stripes = (np.sin(2 * np.pi * count * (y if rng.random() < 0.5 else x)) > rng.uniform(-0.5, 0.5))
-        image = np.where(stripes[..., None], base, other) * (0.9 + 0.2 * noise)[..., None]
+        image = np.where(stripes[..., None], base, other) * (0.9 + 0.15 * noise)[..., None]
     elif family == "brick":
         rows = int(rng.choice([4, 8, 16]))
         row = np.floor(y * rows)
         shifted = (x * rows / 2 + 0.5 * (row % 2)) % 1.0
         mortar = ((y * rows) % 1.0 < 0.08) | (shifted < 0.04)
-        per_brick = _value_noise(rng, size, octaves=1)
-        brick = base * (0.75 + 0.5 * per_brick)[..., None]
-        mortar_colour = np.full(3, rng.uniform(150, 210))
-        image = np.where(mortar[..., None], mortar_colour, brick) * (0.9 + 0.2 * noise)[..., None]
+        brick = base * (0.7 + 0.35 * _value_noise(rng, size, octaves=1))[..., None]
+        image = np.where(mortar[..., None], np.full(3, 255.0), brick) * (0.9 + 0.15 * noise)[..., None]
     elif family == "asphalt":
         speckle = rng.random((size, size))
-        shade = 0.85 + 0.25 * noise + 0.25 * (speckle > 0.93) - 0.2 * (speckle < 0.05)
+        shade = 0.8 + 0.25 * noise + 0.2 * (speckle > 0.93) - 0.2 * (speckle < 0.05)
         cracks = np.abs(_value_noise(rng, size, octaves=3) - 0.5) < 0.008
-        image = base * shade[..., None] * np.where(cracks, 0.5, 1.0)[..., None]
+        image = base * (shade * np.where(cracks, 0.5, 1.0))[..., None]
     elif family == "foliage":
         blobs = _value_noise(rng, size, octaves=5)
-        leaves = np.where(blobs > 0.5, 1.15, 0.7) * (0.8 + 0.4 * rng.random((size, size)))
-        image = base * leaves[..., None]
+        image = base * (np.where(blobs > 0.5, 1.05, 0.65) * (0.8 + 0.3 * rng.random((size, size))))[..., None]
     elif family == "paint_decals":
-        image = base * (0.95 + 0.1 * noise)[..., None]
+        image = base * (0.95 + 0.08 * noise)[..., None]
         for _ in range(int(rng.integers(1, 4))):
-            decal = np.clip(rng.integers(0, 256, 3) * 1.0, 0, 255)
+            decal = rng.uniform(40, 255, 3)
             cx, cy, r = rng.random(), rng.random(), rng.uniform(0.05, 0.25)
             if rng.random() < 0.5:
                 inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r

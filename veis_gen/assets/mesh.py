@@ -91,9 +91,17 @@ def _part(name: str, mesh: trimesh.Trimesh, kind: str, class_name: str | None, m
                 kind=kind, class_name=class_name)
 
 
+_BOX_CORNERS = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)])
+_BOX_FACES = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                       [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]], dtype=np.int32)
+
+
 def box(name: str, size, center=(0, 0, 0), *, kind: str = "body", class_name: str | None = None, matrix=None) -> Part:
-    transform = translation(*center) if matrix is None else matrix @ translation(*center)
-    return _part(name, trimesh.creation.box(extents=size), kind, class_name, transform)
+    """An axis-aligned box (in numpy: scenes build thousands of them, windows mostly)."""
+    vertices = _BOX_CORNERS * np.asarray(size, dtype=float) + np.asarray(center, dtype=float)
+    if matrix is not None:
+        vertices = vertices @ np.asarray(matrix)[:3, :3].T + np.asarray(matrix)[:3, 3]
+    return Part(name, vertices.astype(np.float32), _BOX_FACES.copy(), kind=kind, class_name=class_name)
 
 
 def cylinder(name: str, radius: float, length: float, center=(0, 0, 0), axis: str = "z", *, sections: int = 16,

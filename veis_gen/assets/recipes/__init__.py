@@ -1,16 +1,20 @@
 """Procedural recipes: name -> function(params, pose) -> AssetMesh in the canonical frame.
 
-Each recipe module has a RECIPE_VERSION: bump it when its output changes, so cached meshes are rebuilt.
-Importing this package is light (numpy and trimesh); people import torch and anny only when built.
+Cached meshes are keyed by a fingerprint of the recipe's source (and of the mesh primitives, and anny's
+version for people), so editing a recipe rebuilds what it made. Importing this package is light (numpy and trimesh); people import torch and anny only when built.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import inspect
 from typing import Callable
 
+from veis_gen.assets import mesh as _mesh_module
 from veis_gen.assets.mesh import AssetMesh
 from veis_gen.assets.recipes import background, people, street, two_wheelers, vehicles
 
-BACKGROUND = ("road", "sidewalk", "building", "wall", "fence", "tree", "hedge", "terrain")
+BACKGROUND = ("ground", "road", "sidewalk", "building", "wall", "fence", "tree", "hedge", "terrain")
 
 
 def _person(params: dict, pose: str) -> AssetMesh:
@@ -33,6 +37,22 @@ RECIPES: dict[str, Callable[[dict, str], AssetMesh]] = {
 _MODULES = {"person": people, "car": vehicles, "truck": vehicles, "bus": vehicles, "train": vehicles,
             "bicycle": two_wheelers, "motorcycle": two_wheelers, "traffic_light": street, "traffic_sign": street,
             "pole": street, **{name: background for name in BACKGROUND}}
-RECIPE_VERSIONS: dict[str, str] = {name: module.RECIPE_VERSION for name, module in _MODULES.items()}
+
+
+def _fingerprint(module, extra: str = "") -> str:
+    source = inspect.getsource(module) + inspect.getsource(_mesh_module) + extra
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def _anny_version() -> str:
+    try:
+        return importlib.metadata.version("anny")
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+RECIPE_VERSIONS: dict[str, str] = {
+    name: _fingerprint(module, _anny_version() if module is people else "") for name, module in _MODULES.items()
+}
 # Built in a spawned process: they import torch and anny, which must stay out of render processes.
 ISOLATED = frozenset({"person"})

@@ -7,7 +7,12 @@ import trimesh
 
 from veis_gen.assets.mesh import AssetMesh, Part, box, cylinder, extrude_profile, segment
 
-RECIPE_VERSION = "background-1"
+
+
+def ground(params: dict, pose: str) -> AssetMesh:
+    """A flat slab, 5 cm thick, to stand things on: asphalt, concrete or grass by ``kind``."""
+    length, width = float(params.get("length", 100.0)), float(params.get("width", 100.0))
+    return AssetMesh([box("ground", (length, width, 0.05), (0, 0, -0.025), kind=params.get("kind", "concrete"))])
 
 
 def road(params: dict, pose: str) -> AssetMesh:
@@ -110,7 +115,7 @@ def fence(params: dict, pose: str) -> AssetMesh:
 
 def _blob(name: str, radius: float, center, rng: np.random.Generator, *, kind: str = "foliage",
           squash=(1.0, 1.0, 1.0), roughness: float = 0.25) -> Part:
-    mesh = trimesh.creation.icosphere(subdivisions=3, radius=radius)
+    mesh = trimesh.creation.icosphere(subdivisions=2, radius=radius)
     directions = mesh.vertices / np.linalg.norm(mesh.vertices, axis=1, keepdims=True)
     bumps = sum(np.sin(directions @ rng.normal(size=3) * rng.uniform(2, 5) + rng.uniform(0, 6)) for _ in range(4))
     mesh.vertices = directions * radius * (1 + roughness * bumps[:, None] / 4) * np.asarray(squash) + center

@@ -6,7 +6,6 @@ import numpy as np
 
 from veis_gen.assets.mesh import AssetMesh, box, cylinder, flat_shape, regular_polygon, rotation, segment, sphere, translation
 
-RECIPE_VERSION = "street-1"
 POLE = "pole"
 
 

@@ -7,7 +7,6 @@ import numpy as np
 
 from veis_gen.assets.mesh import AssetMesh, box, cylinder, segment, sphere, torus
 
-RECIPE_VERSION = "two-wheelers-1"
 
 BICYCLE_STYLES = {
     # wheelbase, wheel radius, tyre radius, seat tube top (x, z), head tube top, bottom bracket height, frame

@@ -9,7 +9,6 @@ import numpy as np
 
 from veis_gen.assets.mesh import AssetMesh, Part, box, cylinder, extrude_profile
 
-RECIPE_VERSION = "vehicles-1"
 
 # length, width, height, wheelbase, wheel radius, clearance, front overhang, belt height, roof start/end
 # (fractions of length measured from the rear), hood slope

@@ -1,0 +1,82 @@
+"""Posed asset meshes -> world-space draw groups, merged by (segment, material, shading)."""
+from __future__ import annotations
+
+import numpy as np
+
+from veis_gen.assets.materials import Material
+from veis_gen.assets.mesh import AssetMesh, Part
+from veis_gen.render.renderer import DrawGroup, face_normals
+
+# id(vertices) -> (the vertices, kept so the id cannot be reused by another array; their normals)
+_NORMALS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def vertex_normals(part: Part) -> np.ndarray:
+    """Area-weighted vertex normals of a part, memoised (parts come from the loader's shared meshes)."""
+    key = id(part.vertices)
+    entry = _NORMALS.get(key)
+    if entry is not None and entry[0] is part.vertices:
+        return entry[1]
+    triangles = part.vertices[part.faces]
+    weighted = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    normals = np.zeros_like(part.vertices, dtype=np.float64)
+    for corner in range(3):
+        np.add.at(normals, part.faces[:, corner], weighted)
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
+    if len(_NORMALS) > 4096:
+        _NORMALS.clear()
+    _NORMALS[key] = (part.vertices, normals)
+    return normals
+
+
+def mesh_groups(mesh: AssetMesh, matrix: np.ndarray, materials: list[Material], segments: list[int]) -> list[DrawGroup]:
+    """One group per part, in world coordinates; ``segments[i]`` is part i's segment id."""
+    rotation, translation = matrix[:3, :3], matrix[:3, 3]
+    groups = []
+    for part, material, segment in zip(mesh.parts, materials, segments, strict=True):
+        vertices = (part.vertices @ rotation.T + translation).astype(np.float32)
+        normals = None
+        if part.smooth:
+            normals = vertex_normals(part) @ rotation.T
+            normals /= np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
+            normals = normals.astype(np.float32)
+        groups.append(DrawGroup(segment, material, vertices, part.faces, normals,
+                                part.uv if material.original else None, part.texture if material.original else None))
+    return groups
+
+
+def merge(groups: list[DrawGroup], by: str = "segment+material") -> list[DrawGroup]:
+    """Concatenate groups that share a key: ``segment+material`` (and shading), ``material`` (for colour
+    passes, segments mixed) or ``segment`` (for the seg pass, materials ignored). Groups with a texture of
+    their own are never merged with another."""
+    buckets: dict[tuple, list[DrawGroup]] = {}
+    for group in groups:
+        own = id(group.texture) if group.texture is not None else None
+        if by == "segment":
+            key = (group.segment,)
+        elif by == "material":
+            key = (group.material, group.normals is not None, own)
+        else:
+            key = (group.segment, group.material, group.normals is not None, own)
+        buckets.setdefault(key, []).append(group)
+    merged = []
+    for items in buckets.values():
+        if len(items) == 1:
+            merged.append(items[0])
+            continue
+        offsets = np.cumsum([0] + [len(g.vertices) for g in items[:-1]])
+        first = items[0]
+        keep_shading = by != "segment"
+        merged.append(DrawGroup(
+            first.segment, first.material,
+            np.concatenate([g.vertices for g in items]),
+            np.concatenate([g.faces + offset for g, offset in zip(items, offsets)]).astype(np.int32),
+            np.concatenate([g.normals for g in items]) if keep_shading and first.normals is not None else None,
+            np.concatenate([g.uv for g in items]) if keep_shading and first.uv is not None else None,
+            first.texture if keep_shading else None,
+        ))
+    return merged
+
+
+__all__ = ["face_normals", "mesh_groups", "merge", "vertex_normals"]
