@@ -1,0 +1,1 @@
+"""Physics: the only package that imports pybullet. Scene in, Scene out."""
