@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from segkit.errors import UserError, run_command
 from veis_gen import __version__
@@ -61,6 +62,50 @@ def _assets_preview(args) -> int:
     return 0
 
 
+def _generate(args) -> int:
+    from segkit.config import resolve
+    from veis_gen.generate import STAGES, GenerateConfig, generate
+
+    config = resolve(GenerateConfig, args)
+    result = generate(config)
+    made = result["made"]
+    rate = made / result["seconds"] if result["seconds"] > 0 else 0.0
+    print(f"{config.out}: made {made} images ({result['skipped']} already there) in {result['seconds']:.1f} s, "
+          f"{rate:.2f} images/s with {config.workers} worker(s); COCO: {result['coco']}")
+    if made:
+        busy = sum(result["stages"].values()) or 1.0
+        split = ", ".join(f"{stage} {1000 * result['stages'][stage] / made:.0f} ms ({100 * result['stages'][stage] / busy:.0f}%)"
+                          for stage in STAGES)
+        print(f"per image, summed over workers: {split}")
+    return 0
+
+
+def _stats(args) -> int:
+    from veis_gen.stats import dataset_stats, format_stats
+
+    stats = dataset_stats(Path(args.dir))
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+def _preview(args) -> int:
+    from segkit.formats.png import write_png
+    from veis_gen.dataset_preview import dataset_sheet
+
+    sheet = dataset_sheet(Path(args.dir), count=args.count, columns=args.columns, width=args.width, kind=args.scenes)
+    write_png(args.out, sheet)
+    print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]})")
+    return 0
+
+
+def _merge(args) -> int:
+    from veis_gen.generate import merge
+
+    result = merge([Path(p) for p in args.shards], Path(args.out), args.split)
+    print(f"{args.out}: {result['images']} images ({result['copied']} files copied); COCO: {result['coco']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veis-gen", description="VEIS-style synthetic urban scenes with exact labels")
     parser.add_argument("--version", action="version", version=f"veis-gen {__version__}")
@@ -89,6 +134,33 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--seed", type=int, default=0)
     preview.add_argument("--backend", choices=("osmesa", "egl"))
     preview.set_defaults(handler=_assets_preview)
+
+    from segkit.config import add_arguments
+    from veis_gen.generate import GenerateConfig
+
+    generate = commands.add_parser("generate", help="make a dataset of simple and/or complex scenes")
+    add_arguments(generate, GenerateConfig)
+    generate.set_defaults(handler=_generate)
+
+    stats = commands.add_parser("stats", help="Table-1-style counts of a generated dataset")
+    stats.add_argument("dir")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=_stats)
+
+    sheet = commands.add_parser("preview", help="a contact sheet of generated images and their labels")
+    sheet.add_argument("dir")
+    sheet.add_argument("--out", required=True)
+    sheet.add_argument("--count", type=int, default=12)
+    sheet.add_argument("--columns", type=int, default=2)
+    sheet.add_argument("--width", type=int, default=512, help="width of each image in the sheet")
+    sheet.add_argument("--scenes", choices=("simple", "complex"), help="only this kind of scene")
+    sheet.set_defaults(handler=_preview)
+
+    merge = commands.add_parser("merge", help="join the folders of --shard runs into one dataset")
+    merge.add_argument("shards", nargs="+")
+    merge.add_argument("--out", required=True)
+    merge.add_argument("--split", default="train")
+    merge.set_defaults(handler=_merge)
     return parser
 
 

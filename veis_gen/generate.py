@@ -1,0 +1,286 @@
+"""The generator: seed -> sample -> place -> render -> encode -> write, image by image, over processes.
+
+Image ``i`` depends only on the settings and ``i`` (its seed is derived from both), so the files are the
+same whatever the number of workers or shards. An image is done when its meta file exists (written last);
+rerunning the same command finishes the missing ones, and the COCO file is rebuilt from the meta files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segkit.config import to_toml
+from segkit.errors import UserError
+from segkit.formats.atomic import write_bytes, write_json, write_text
+
+CONFIG_NAME = "veis_config.toml"
+STAGES = ("sample", "place", "render", "encode", "write")
+# Settings that change what an image looks like: a rerun into the same folder must keep them.
+CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
+                    "min_instance_area", "png_level")
+
+
+@dataclass
+class GenerateConfig:
+    out: Path = field(default=None, metadata={"help": "output folder"})
+    scenes: str = field(default="mixed", metadata={"help": "simple, complex or mixed"})
+    count: int = field(default=100, metadata={"help": "number of images (in all shards together)"})
+    size: str = field(default="1024x512", metadata={"help": "WIDTHxHEIGHT"})
+    seed: int = field(default=0, metadata={"help": "the run's seed"})
+    workers: int = field(default=1, metadata={"help": "processes"})
+    pack: tuple[str, ...] = field(default=("builtin",), metadata={"help": "asset pack folder or name (repeatable)"})
+    split: str = field(default="train", metadata={"help": "Cityscapes split folder"})
+    shard: str = field(default="0/1", metadata={"help": "I/N: make only images with index %% N == I"})
+    class_weights: dict[str, float] = field(default_factory=dict, metadata={"help": "e.g. person=2,train=0.5"})
+    simple_fraction: float = field(default=0.5, metadata={"help": "share of simple scenes when scenes=mixed"})
+    shading: str = field(default="fast", metadata={"help": "fast (CPU Lambert) or pbr (pyrender's shader)"})
+    shadows: bool = field(default=False, metadata={"help": "directional shadows (pbr shading only)"})
+    backend: str | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
+    min_instance_area: int = field(default=10, metadata={"help": "smaller instances are iscrowd in COCO"})
+    png_level: int = field(default=3, metadata={"help": "zlib level of RGB PNGs (0-9)"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+
+    def __post_init__(self):
+        if self.out is None:
+            raise UserError("--out is required")
+        self.out = Path(self.out)
+        if self.scenes not in ("simple", "complex", "mixed"):
+            raise UserError(f"--scenes: expected simple, complex or mixed, got {self.scenes!r}")
+        if self.count < 1:
+            raise UserError(f"--count: expected at least 1, got {self.count}")
+        if self.workers < 1:
+            raise UserError(f"--workers: expected at least 1, got {self.workers}")
+        try:
+            width, height = (int(v) for v in self.size.lower().split("x"))
+        except ValueError:
+            raise UserError(f"--size: expected WIDTHxHEIGHT such as 1024x512, got {self.size!r}") from None
+        if not (16 <= width <= 8192 and 16 <= height <= 8192):
+            raise UserError(f"--size: {width}x{height} is outside 16..8192 pixels a side")
+        try:
+            index, total = (int(v) for v in self.shard.split("/"))
+        except ValueError:
+            raise UserError(f"--shard: expected I/N such as 0/4, got {self.shard!r}") from None
+        if not 0 <= index < total:
+            raise UserError(f"--shard: expected 0 <= I < N, got {self.shard!r}")
+        if self.shading not in ("fast", "pbr"):
+            raise UserError(f"--shading: expected fast or pbr, got {self.shading!r}")
+        if self.shadows and self.shading != "pbr":
+            raise UserError("--shadows needs --shading pbr")
+        if not 0.0 <= self.simple_fraction <= 1.0:
+            raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
+        if not 0 <= self.png_level <= 9:
+            raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
+
+    @property
+    def width_height(self) -> tuple[int, int]:
+        width, height = (int(v) for v in self.size.lower().split("x"))
+        return width, height
+
+    @property
+    def indices(self) -> list[int]:
+        index, total = (int(v) for v in self.shard.split("/"))
+        return list(range(index, self.count, total))
+
+
+def image_rng(seed: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(index,)))
+
+
+# ---- the worker ------------------------------------------------------------------------------------------
+
+_STATE: dict = {}
+
+
+def _init_worker(config: GenerateConfig) -> None:
+    from veis_gen.assets.pack import load_packs
+    from veis_gen.physics.placement import Placer
+    from veis_gen.render.renderer import Renderer
+    from veis_gen.scene.common import foreground_weights
+    from veis_gen.scene.library import Library
+
+    library = Library(load_packs(config.pack))
+    width, height = config.width_height
+    _STATE.update(config=config, library=library, weights=foreground_weights(library, config.class_weights),
+                  placer=Placer(), renderer=Renderer(width, height, backend=config.backend))
+
+
+def sample_scene(config: GenerateConfig, library, weights: dict[str, float], index: int):
+    from veis_gen.scene.simple import sample_simple
+    from veis_gen.scene.street import sample_street
+
+    rng = image_rng(config.seed, index)
+    width, height = config.width_height
+    kind = config.scenes if config.scenes != "mixed" else ("simple" if rng.random() < config.simple_fraction else "complex")
+    if kind == "complex":
+        return sample_street(rng, library, width, height, seed=config.seed, weights=weights)
+    classes = list(weights)
+    probabilities = np.array([weights[c] for c in classes])
+    focus = classes[int(rng.choice(len(classes), p=probabilities / probabilities.sum()))]
+    return sample_simple(rng, library, width, height, seed=config.seed, focus_class=focus)
+
+
+def make_image(index: int) -> tuple[int, dict, dict]:
+    """Generate, encode and write image ``index``; returns (index, stage seconds, a summary)."""
+    from veis_gen.render.scene_frame import render_scene
+    from veis_gen.writers.files import encode_frame, image_name
+
+    config, library = _STATE["config"], _STATE["library"]
+    times = {}
+    start = time.perf_counter()
+    scene = sample_scene(config, library, _STATE["weights"], index)
+    times["sample"] = time.perf_counter() - start
+    start = time.perf_counter()
+    scene = _STATE["placer"].resolve(scene, library)
+    times["place"] = time.perf_counter() - start
+    start = time.perf_counter()
+    frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows)
+    times["render"] = time.perf_counter() - start
+    start = time.perf_counter()
+    name = image_name(scene.kind, index)
+    meta = {"index": index, "name": name, "city": scene.kind, "split": config.split, "seed": config.seed,
+            "scene": scene.to_dict()}
+    files = encode_frame(frame, meta, min_area=config.min_instance_area, rgb_level=config.png_level)
+    times["encode"] = time.perf_counter() - start
+    start = time.perf_counter()
+    meta_path = next(path for path in files if path.startswith("meta/"))
+    for path, data in files.items():
+        if path != meta_path:
+            write_bytes(config.out / path, data)
+    write_bytes(config.out / meta_path, files[meta_path])  # last: its presence marks the image done
+    times["write"] = time.perf_counter() - start
+    return index, times, {"kind": scene.kind, "objects": len(frame["objects"])}
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+def meta_files(root: Path, split: str) -> dict[int, Path]:
+    """Done images of a split by index."""
+    found = {}
+    for path in (root / "meta" / split).glob("*/*.json"):
+        try:
+            found[int(path.stem.rsplit("_", 1)[1])] = path
+        except (IndexError, ValueError):
+            continue
+    return found
+
+
+def _check_settings(config: GenerateConfig) -> None:
+    saved = config.out / CONFIG_NAME
+    if not saved.exists():
+        return
+    import tomllib
+
+    previous = tomllib.loads(saved.read_text())
+    current = tomllib.loads(to_toml(_recorded(config)))
+    changed = [k for k in CONTENT_SETTINGS if previous.get(k) != current.get(k)]
+    if changed:
+        raise UserError(f"{config.out}: holds images made with other settings ({', '.join(changed)}); "
+                        "rerun with the same settings to resume, or choose another --out")
+
+
+def _recorded(config: GenerateConfig) -> GenerateConfig:
+    return dataclasses.replace(config, workers=1, progress=True, backend=None)
+
+
+def write_coco(root: Path, split: str, count: int | None = None) -> Path:
+    from veis_gen.writers.coco import coco_from_metas
+
+    metas = [json.loads(path.read_text()) for index, path in sorted(meta_files(root, split).items())
+             if count is None or index < count]
+    path = root / "annotations" / f"instances_{split}.json"
+    write_json(path, coco_from_metas(metas))
+    return path
+
+
+def generate(config: GenerateConfig) -> dict:
+    from veis_gen.assets.loader import prepare
+    from veis_gen.assets.pack import load_packs
+
+    config.out.mkdir(parents=True, exist_ok=True)
+    _check_settings(config)
+    for stale in config.out.rglob(".*.tmp"):  # half-written files of a killed run (atomic writes' temporaries)
+        stale.unlink()
+    records = load_packs(config.pack)
+    prepare(records)  # people are built in a spawned process, before any renderer exists
+    write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
+    done = meta_files(config.out, config.split)
+    todo = [i for i in config.indices if i not in done]
+    totals = dict.fromkeys(STAGES, 0.0)
+    kinds: dict[str, int] = {}
+    started = time.perf_counter()
+    results = _run(config, todo)
+    if config.progress and todo:
+        from tqdm import tqdm
+
+        results = tqdm(results, total=len(todo), unit="img", desc="veis-gen", file=sys.stderr)
+    for _, times, summary in results:
+        for stage, seconds in times.items():
+            totals[stage] += seconds
+        kinds[summary["kind"]] = kinds.get(summary["kind"], 0) + 1
+    elapsed = time.perf_counter() - started
+    coco = write_coco(config.out, config.split, config.count)
+    return {"made": len(todo), "skipped": len(config.indices) - len(todo), "seconds": elapsed, "stages": totals,
+            "kinds": kinds, "coco": str(coco)}
+
+
+def _run(config: GenerateConfig, todo: list[int]):
+    if not todo:
+        return iter(())
+    if config.workers == 1:
+        _init_worker(config)
+        return (make_image(i) for i in todo)
+    context = multiprocessing.get_context("spawn")  # a fork would inherit the parent's OpenGL state
+    pool = context.Pool(config.workers, initializer=_init_worker, initargs=(config,))
+
+    def ordered():
+        try:
+            yield from pool.imap(make_image, todo, chunksize=1)
+        finally:
+            pool.terminate()
+            pool.join()
+
+    return ordered()
+
+
+def merge(sources: list[Path], out: Path, split: str) -> dict:
+    """Join shard folders into ``out`` (files copied; the same path twice must hold the same bytes)."""
+    import filecmp
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    configs = []
+    for source in sources:
+        if not (source / CONFIG_NAME).is_file():
+            raise UserError(f"{source}: not a veis-gen output (no {CONFIG_NAME})")
+        configs.append((source / CONFIG_NAME).read_text())
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if path.is_dir() or relative.parts[0] == "annotations" or relative.name == CONFIG_NAME:
+                continue
+            target = out / relative
+            if target.exists():
+                if not filecmp.cmp(path, target, shallow=False):
+                    raise UserError(f"{path}: differs from {target}, made by another shard or run")
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target.with_name(target.name + ".part"))
+            os.replace(target.with_name(target.name + ".part"), target)
+            copied += 1
+    import tomllib
+
+    settings = [tomllib.loads(text) for text in configs]
+    if any({k: s.get(k) for k in CONTENT_SETTINGS} != {k: settings[0].get(k) for k in CONTENT_SETTINGS} for s in settings):
+        raise UserError("the shards were made with different settings; merge only shards of one run")
+    merged = GenerateConfig(**{**settings[0], "out": out, "shard": "0/1", "pack": tuple(settings[0]["pack"])})
+    write_text(out / CONFIG_NAME, to_toml(merged))
+    coco = write_coco(out, split)
+    return {"copied": copied, "images": len(meta_files(out, split)), "coco": str(coco)}

@@ -1,0 +1,98 @@
+"""Frame + metadata -> the files of one image, as bytes."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from segkit import labels
+from segkit.formats.cityscapes import encode_gt, gt_path, image_path
+from segkit.formats.coco import encode_mask
+from segkit.formats.png import encode_png
+
+INSTANCE_ID_OFFSET = 1000
+DEPTH_MAX_MM = 65535
+
+
+def image_name(kind: str, index: int) -> str:
+    return f"{kind}_000000_{index:06d}"
+
+
+def relative_paths(split: str, city: str, name: str) -> dict[str, str]:
+    paths = {"image": image_path("", split, city, name)}
+    for kind in ("labelIds", "instanceIds", "labelTrainIds", "color", "polygons"):
+        paths[kind] = gt_path("", split, city, name, kind)
+    paths["veisInstanceIds"] = gt_path("", split, city, name, "veisInstanceIds")
+    paths["depth"] = f"depth/{split}/{city}/{name}_depth.png"
+    paths["meta"] = f"meta/{split}/{city}/{name}.json"
+    return {k: str(v).lstrip("/") for k, v in paths.items()}
+
+
+def instance_maps(frame: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Cityscapes instanceIds, our full instance map, and the visible objects with their ids.
+
+    Objects are numbered per class in scene order, counting only those with visible pixels.
+    """
+    label_ids, instances = frame["label_ids"], frame["instances"]
+    cityscapes = label_ids.astype(np.uint16)
+    full = label_ids.astype(np.uint16)
+    counts: dict[str, int] = {}
+    visible = []
+    areas = np.bincount(instances.ravel(), minlength=len(frame["objects"]) + 1)
+    for index, obj in enumerate(frame["objects"]):
+        if areas[index + 1] == 0:
+            continue
+        label_id = labels.BY_NAME[obj["class"]].id
+        k = counts.get(obj["class"], 0)
+        counts[obj["class"]] = k + 1
+        mask = instances == index + 1
+        instance_id = label_id * INSTANCE_ID_OFFSET + k
+        full[mask] = instance_id
+        if labels.HAS_INSTANCES_ID[label_id]:
+            cityscapes[mask] = instance_id
+        visible.append({**obj, "frame_index": index, "instance_id": instance_id,
+                        "cityscapes_instance": bool(labels.HAS_INSTANCES_ID[label_id])})
+    return cityscapes, full, visible
+
+
+def object_annotations(frame: dict, visible: list[dict], *, min_area: int) -> list[dict]:
+    """Per visible object: class, asset, ids, COCO-style visible and amodal RLE masks, visible fraction."""
+    from pycocotools import mask as mask_utils
+
+    annotations = []
+    for obj in visible:
+        mask = frame["instances"] == obj["frame_index"] + 1
+        amodal = frame["amodal"][obj["frame_index"]] if "amodal" in frame else mask
+        rle, amodal_rle = encode_mask(mask), encode_mask(amodal)
+        area, amodal_area = int(mask.sum()), int(amodal.sum())
+        bbox = mask_utils.toBbox({"size": rle["size"], "counts": rle["counts"].encode()}).tolist()
+        annotations.append({
+            "instance_id": int(obj["instance_id"]), "category_id": labels.BY_NAME[obj["class"]].id,
+            "class": obj["class"], "asset": obj["asset"], "placement": obj["placement"],
+            "bbox": [float(v) for v in bbox], "area": area, "iscrowd": int(area < min_area),
+            "segmentation": rle, "amodal_segmentation": amodal_rle, "amodal_area": amodal_area,
+            "visible_fraction": round(area / amodal_area, 6) if amodal_area else 1.0,
+        })
+    return annotations
+
+
+def encode_frame(frame: dict, meta: dict, *, min_area: int = 10, rgb_level: int = 3) -> dict[str, bytes]:
+    """Every file of one image, keyed by path relative to the dataset root. ``meta`` needs split, city,
+    name, index, seed and scene (a dict); the objects and pixel counts are added here."""
+    paths = relative_paths(meta["split"], meta["city"], meta["name"])
+    cityscapes, full, visible = instance_maps(frame)
+    files = {paths["image"]: encode_png(frame["rgb"], compress_level=rgb_level)}
+    for kind, data in encode_gt(frame["label_ids"], cityscapes).items():
+        files[paths[kind]] = data
+    files[paths["veisInstanceIds"]] = encode_png(full)
+    depth_mm = np.clip(np.round(frame["depth"] * 1000.0), 0, DEPTH_MAX_MM).astype(np.uint16)
+    files[paths["depth"]] = encode_png(depth_mm)
+    counts = np.bincount(frame["label_ids"].ravel(), minlength=256)
+    height, width = frame["label_ids"].shape
+    record = {
+        **meta, "width": width, "height": height, "files": {k: v for k, v in paths.items() if k != "meta"},
+        "objects": object_annotations(frame, visible, min_area=min_area),
+        "pixels": {labels.BY_ID[i].name: int(counts[i]) for i in np.flatnonzero(counts)},
+    }
+    files[paths["meta"]] = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
+    return files
