@@ -1,0 +1,56 @@
+"""Images per second of `veis-gen generate` with every output written, and where the time goes.
+
+    python benchmarks/generate_speed.py [--count 40] [--large-count 12] [--workers N] [--scenes mixed]
+
+Runs 1024x512 and 2048x1024 into a temporary folder (removed afterwards) and prints a table. The stage split
+is summed over workers (busy time per image); images/s is wall-clock, from the first image to the last.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from veis_gen.generate import STAGES, GenerateConfig, generate
+
+
+def run(size: str, count: int, workers: int, scenes: str, seed: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="veis-speed-"))
+    try:
+        start = time.perf_counter()
+        result = generate(GenerateConfig(out=folder / "out", scenes=scenes, count=count, size=size, seed=seed,
+                                         workers=workers, progress=False))
+        total = time.perf_counter() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"size": size, "workers": workers, "images": result["made"], "rate": result["made"] / result["seconds"],
+            "total": total, "stages": {k: 1000 * v / result["made"] for k, v in result["stages"].items()},
+            "kinds": result["kinds"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=40, help="images at 1024x512")
+    parser.add_argument("--large-count", type=int, default=12, help="images at 2048x1024")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scenes", default="mixed")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"backend {os.environ.get('PYOPENGL_PLATFORM') or 'auto'}")
+    rows = [run("1024x512", args.count, 1, args.scenes, args.seed),
+            run("1024x512", args.count, args.workers, args.scenes, args.seed),
+            run("2048x1024", args.large_count, args.workers, args.scenes, args.seed)]
+    header = f"{'size':>10} {'workers':>7} {'images':>6} {'img/s':>6} " + " ".join(f"{s + ' ms':>10}" for s in STAGES)
+    print(header)
+    for row in rows:
+        stages = " ".join(f"{row['stages'][s]:>10.0f}" for s in STAGES)
+        print(f"{row['size']:>10} {row['workers']:>7} {row['images']:>6} {row['rate']:>6.2f} {stages}   {row['kinds']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Runs: the same bytes whatever the workers or shards, resuming after a kill, bad arguments."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import numpy as np
+import pytest
+from scipy.spatial import ConvexHull
+
+from segkit import labels
+from segkit.errors import UserError
+from veis_gen.cli import main
+from veis_gen.generate import GenerateConfig
+
+
+def _files(root):
+    """Every file's bytes by relative path, the saved settings aside (they name the folder)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "veis_config.toml"}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    from veis_gen.generate import GenerateConfig, generate
+
+    out = tmp_path_factory.mktemp("reference") / "one_worker"
+    generate(GenerateConfig(out=out, count=6, size="128x64", seed=5, progress=False))
+    return out
+
+
+def test_same_bytes_whatever_the_number_of_workers(reference, tmp_path, make_dataset):
+    make_dataset(tmp_path / "two", workers=2)
+    expected, got = _files(reference), _files(tmp_path / "two")
+    assert len(expected) == 6 * 9 + 1  # nine files an image, and the COCO file
+    assert got.keys() == expected.keys()
+    assert [k for k in expected if got[k] != expected[k]] == []
+
+
+def test_shards_merge_into_the_same_dataset(reference, tmp_path, make_dataset, capsys):
+    make_dataset(tmp_path / "s0", shard="0/2")
+    make_dataset(tmp_path / "s1", shard="1/2")
+    assert len(list((tmp_path / "s0" / "meta").rglob("*.json"))) == 3
+    assert main(["merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "merged")]) == 0
+    assert "6 images" in capsys.readouterr().out
+    assert _files(tmp_path / "merged") == _files(reference)
+
+
+def test_resume_after_a_kill(reference, tmp_path):
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "veis_gen.cli", "generate", "--out", str(out), "--count", "6", "--size", "128x64",
+               "--seed", "5", "--progress", "false"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.rglob("meta/*/*/*.json"))) < 2:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = len(list(out.rglob("meta/*/*/*.json")))
+    assert 2 <= done < 6, "the run was not cut in the middle"
+    (out / "leftImg8bit" / "train" / ".half_written.png.abc.tmp").write_bytes(b"\x89PNG")  # a write cut short
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"made {6 - done} images ({done} already there)" in result.stdout
+    assert _files(out) == _files(reference)
+
+
+def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, make_dataset, capsys):
+    make_dataset(tmp_path / "d", count=2)
+    with pytest.raises(UserError, match="other settings \\(seed\\)"):
+        make_dataset(tmp_path / "d", count=2, seed=6)
+    make_dataset(tmp_path / "d", count=3)  # more images of the same run is fine
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--size", "12x"], "--size: expected WIDTHxHEIGHT"),
+    (["--size", "8x8"], "outside 16..8192"),
+    (["--scenes", "urban"], "--scenes: expected simple, complex or mixed"),
+    (["--shard", "2/2"], "--shard: expected 0 <= I < N"),
+    (["--count", "0"], "--count: expected at least 1"),
+    (["--count", "many"], "--count: expected int"),
+    (["--class-weights", "cars=2"], "unknown foreground class(es) cars"),
+    (["--shadows", "true"], "--shadows needs --shading pbr"),
+    (["--pack", "no_such_pack"], "no such asset pack"),
+])
+def test_bad_arguments_are_one_line(tmp_path, capsys, argv, message):
+    assert main(["generate", "--out", str(tmp_path / "x"), "--count", "1", "--size", "64x32", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_config_file_and_flags(tmp_path, capsys):
+    settings = tmp_path / "run.toml"
+    others = ", ".join(f'"{c}" = 0.0' for c in labels.FOREGROUND_CLASSES if c != "car")
+    settings.write_text(f'scenes = "simple"\ncount = 2\nsize = "64x32"\nclass_weights = {{ car = 1.0, {others} }}\nprogress = false\n')
+    assert main(["generate", "--config", str(settings), "--out", str(tmp_path / "o"), "--count", "1"]) == 0
+    capsys.readouterr()
+    saved = tomllib.loads((tmp_path / "o" / "veis_config.toml").read_text())
+    assert (saved["scenes"], saved["count"], saved["size"]) == ("simple", 1, "64x32")  # the flag beat the file
+    assert saved["class_weights"] == {c: float(c == "car") for c in labels.FOREGROUND_CLASSES}
+    meta = json.loads(next((tmp_path / "o" / "meta").rglob("*.json")).read_text())
+    assert meta["scene"]["focus_class"] == "car"
+    settings.write_text('colour = "red"\n')
+    assert main(["generate", "--config", str(settings), "--out", str(tmp_path / "p")]) == 2
+    assert "unknown setting 'colour'" in capsys.readouterr().err
+
+
+def test_class_weights_steer_what_is_drawn(tmp_path, make_dataset):
+    make_dataset(tmp_path / "w", count=6, scenes="complex", class_weights={"person": 0.0, "bus": 4.0}, size="64x32")
+    placed = [p["class_name"] for path in (tmp_path / "w" / "meta").rglob("*.json")
+              for p in json.loads(path.read_text())["scene"]["placements"] if p["instance"]]
+    assert "person" not in placed and "car" in placed
+
+
+def test_no_two_objects_interpenetrate(tmp_path):
+    """On sampled scenes, no vertex of one kept object lies inside another's hull by more than 2 cm."""
+    from veis_gen.assets.pack import load_packs
+    from veis_gen.physics.placement import Placer
+    from veis_gen.scene.common import foreground_weights
+    from veis_gen.scene.library import Library
+    from veis_gen.scene.street import sample_street
+
+    library = Library(load_packs(["builtin"]))
+    weights = foreground_weights(library, {})
+    placer = Placer()
+    dropped = 0
+    for seed in range(3):
+        scene = sample_street(np.random.default_rng(seed), library, 64, 32, seed=seed, weights=weights)
+        placed = placer.resolve(scene, library)
+        dropped += len(scene.placements) - len(placed.placements)
+        solids = [p for p in placed.placements if p.collides]
+        world = []
+        for p in solids:
+            points = np.concatenate([part.vertices for part in library.mesh(p).parts]).astype(float)
+            world.append(points @ p.matrix[:3, :3].T + p.matrix[:3, 3])
+        hulls = [ConvexHull(points) for points in world]
+        for i in range(len(solids)):
+            for j in range(len(solids)):
+                if i == j or (solids[i].group >= 0 and solids[i].group == solids[j].group):
+                    continue
+                if (world[i].max(0) < world[j].min(0)).any() or (world[j].max(0) < world[i].min(0)).any():
+                    continue
+                inside = (world[i] @ hulls[j].equations[:, :3].T + hulls[j].equations[:, 3] < -0.02).all(axis=1)
+                assert not inside.any(), (solids[i].asset or solids[i].recipe, solids[j].asset or solids[j].recipe)
+    assert dropped > 0  # the sampler proposes overlaps; placement had work to do
