@@ -122,7 +122,7 @@ def write_image(root, split: str, city: str, name: str, rgb: np.ndarray, *, comp
 
 
 def encode_gt(label_ids: np.ndarray, instance_ids: np.ndarray, *, polygons: bool = True,
-              color: bool = True) -> dict[str, bytes]:
+              color: bool = True, compress_level: int | None = None) -> dict[str, bytes]:
     """The gtFine files of one image as bytes, by kind. Raises ValueError if the maps disagree."""
     import json
 
@@ -133,10 +133,11 @@ def encode_gt(label_ids: np.ndarray, instance_ids: np.ndarray, *, polygons: bool
     problem = check_consistent(label_ids, instance_ids)
     if problem:
         raise ValueError(problem)
-    files = {"labelIds": encode_png(label_ids), "instanceIds": encode_png(instance_ids),
-             "labelTrainIds": encode_png(labels.ID_TO_TRAIN_ID[label_ids])}
+    level = {"compress_level": compress_level}
+    files = {"labelIds": encode_png(label_ids, **level), "instanceIds": encode_png(instance_ids, **level),
+             "labelTrainIds": encode_png(labels.ID_TO_TRAIN_ID[label_ids], **level)}
     if color:
-        files["color"] = encode_png(color_image(label_ids))
+        files["color"] = encode_png(color_image(label_ids), **level)
     if polygons:
         from segkit.formats.polygons import polygons_from_maps
 

@@ -28,11 +28,25 @@ def outer_rings(mask: np.ndarray) -> list[tuple[float, np.ndarray]]:
         inside_low = padded[low[:, 1], low[:, 0]] > 0.5
         vertices = np.where(inside_low[:, None], low, high) - 1
         changed = np.r_[True, np.any(vertices[1:] != vertices[:-1], axis=1)]
-        vertices = vertices[changed]
+        vertices = _drop_collinear(vertices[changed])
         if len(vertices) == 1:  # a lone pixel: PIL needs two points to draw it
             vertices = np.repeat(vertices, 2, axis=0)
         rings.append((area, vertices))
     return rings
+
+
+def _drop_collinear(ring: np.ndarray) -> np.ndarray:
+    """The ring without vertices that lie on the line through their neighbours (the same polygon, drawn
+    the same, in far fewer points: pixel staircases are mostly straight runs)."""
+    if len(ring) > 1 and (ring[0] == ring[-1]).all():
+        ring = ring[:-1]
+    if len(ring) < 3:
+        return ring
+    before, after = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+    cross = (ring[:, 0] - before[:, 0]) * (after[:, 1] - ring[:, 1]) - (ring[:, 1] - before[:, 1]) * (after[:, 0] - ring[:, 0])
+    forward = ((ring - before) * (after - ring)).sum(axis=1) > 0  # a straight run, not a turn back
+    keep = ~((cross == 0) & forward)
+    return ring[keep] if keep.any() else ring[:1]
 
 
 def polygons_from_maps(label_ids: np.ndarray, instance_ids: np.ndarray) -> dict:
