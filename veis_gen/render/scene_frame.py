@@ -66,20 +66,36 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], table: np.ndarray, count: int) -> np.ndarray:
-    """(count, H, W) masks, each instance drawn alone. Instances whose pixel boxes do not overlap share a pass."""
+def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], table: np.ndarray, count: int,
+                  segment: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """(count, H, W) masks, each instance drawn alone.
+
+    An instance needs no pass of its own when nothing in its pixel box is nearer than its farthest vertex:
+    then nothing covers any of its pixels and its amodal mask is its visible mask. The others are drawn
+    alone, those whose pixel boxes do not overlap sharing a pass."""
     camera = scene.camera
     masks = np.zeros((count, camera.height, camera.width), dtype=bool)
+    objects = table[segment, 1]
     by_object: dict[int, list[DrawGroup]] = {}
     for group in groups:
         index = int(table[group.segment, 1])
         if index >= 0:
             by_object.setdefault(index, []).append(group)
-    boxes = {i: _pixel_box(camera, np.concatenate([g.vertices for g in gs])) for i, gs in by_object.items()}
+    boxes, farthest = {}, {}
+    for index, object_groups in by_object.items():
+        vertices = np.concatenate([g.vertices for g in object_groups])
+        boxes[index] = _pixel_box(camera, vertices)
+        farthest[index] = float(project(camera, vertices)[1].max())
     passes: list[list[int]] = []
     for index in sorted(by_object):
-        if boxes[index][2] <= boxes[index][0] or boxes[index][3] <= boxes[index][1]:
+        x0, y0, x1, y1 = boxes[index]
+        if x1 <= x0 or y1 <= y0:
             continue  # wholly outside the image
+        window_depth, window_objects = depth[y0:y1, x0:x1], objects[y0:y1, x0:x1]
+        nearer = (window_objects != index) & (window_depth > 0) & (window_depth < farthest[index])
+        if not nearer.any():
+            masks[index] = objects == index
+            continue
         for batch in passes:
             if not any(_overlap(boxes[index], boxes[other]) for other in batch):
                 batch.append(index)
@@ -104,5 +120,5 @@ def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: 
     frame["instances"] = (table[segment, 1] + 1).astype(np.uint16)
     frame["objects"] = objects
     if amodal:
-        frame["amodal"] = render_amodal(renderer, scene, groups, table, len(objects))
+        frame["amodal"] = render_amodal(renderer, scene, groups, table, len(objects), segment, frame["depth"])
     return frame
