@@ -70,7 +70,7 @@ def sample_simple(rng: np.random.Generator, library: Library, width: int, height
     objects, heights, group = [], [], 0
     for _ in range(count):
         distance = float(rng.uniform(near, far))
-        angle = yaw + np.radians(rng.uniform(-0.4, 0.4) * hfov)
+        angle = yaw + np.radians(rng.uniform(-0.3, 0.3) * hfov)
         spot = (distance * np.cos(angle), distance * np.sin(angle), 0.0)
         heading = float(rng.uniform(0, 360))
         if focus_class == "rider":
@@ -87,7 +87,9 @@ def sample_simple(rng: np.random.Generator, library: Library, width: int, height
     placements += _backdrop(library, rng, yaw, float(rng.uniform(max(far, 18), max(far, 18) + 25)))
     eye_height = float(rng.uniform(0.6, 3.5))
     spots = np.array([o.position for o in objects])
-    target = spots.mean(0) + [0, 0, float(np.mean(heights)) * rng.uniform(0.3, 0.6)]
+    # Lights and signs are worth seeing at the top of their poles; everything else about its middle.
+    aim = (0.6, 0.85) if focus_class in ("traffic light", "traffic sign") else (0.3, 0.6)
+    target = spots.mean(0) + [0, 0, float(np.mean(heights)) * rng.uniform(*aim)]
     back = float(rng.uniform(0.0, 2.0))
     eye = (-back * np.cos(yaw), -back * np.sin(yaw), eye_height)
     lights, sky, ambient = sample_lighting(rng)
