@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# The demo on built-in defaults. Until the generator lands: the Cityscapes sample checked and exported,
-# and the built-in asset pack listed and drawn.
+# The main job on built-in defaults: a small mixed VEIS-style dataset from the built-in pack, checked,
+# counted and drawn. The first run also builds the pack's people (about a minute, cached afterwards).
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 DEMO_OUT=${DEMO_OUT:-demo_output}
-SAMPLE="${FIXTURES:-../shared/fixtures}/cityscapes_mini"
-mkdir -p "$DEMO_OUT"
-if [ ! -d "$SAMPLE" ]; then
-    echo "demo: no Cityscapes sample at $SAMPLE (set FIXTURES=DIR holding cityscapes_mini/)" >&2
-    exit 1
-fi
-echo "== segkit check-dataset $SAMPLE"
-"$BIN/segkit" check-dataset "$SAMPLE" || echo "(expected: this sample's labelTrainIds were downscaled apart from its labelIds)"
-echo "== segkit export-coco $SAMPLE --split val"
-"$BIN/segkit" export-coco "$SAMPLE" --split val --out "$DEMO_OUT/cityscapes_mini_val_instances.json"
-echo "== veis-gen assets list"
-"$BIN/veis-gen" assets list
-echo "== veis-gen assets preview builtin"
-"$BIN/veis-gen" assets preview builtin --out "$DEMO_OUT/builtin_pack.png" --columns 5
+WORKERS=${WORKERS:-$(nproc)}
+OUT="$DEMO_OUT/veis"
+echo "== veis-gen generate --out $OUT --scenes mixed --count 24 --size 1024x512 --workers $WORKERS"
+"$BIN/veis-gen" generate --out "$OUT" --scenes mixed --count 24 --size 1024x512 --workers "$WORKERS" --seed 0
+echo "== segkit check-dataset $OUT"
+"$BIN/segkit" check-dataset "$OUT" | tail -n 1
+echo "== veis-gen stats $OUT"
+"$BIN/veis-gen" stats "$OUT"
+echo "== veis-gen preview $OUT"
+"$BIN/veis-gen" preview "$OUT" --count 8 --out "$DEMO_OUT/veis_preview.png"
+echo "demo: the dataset is in $OUT (Cityscapes layout, COCO in $OUT/annotations), the preview in $DEMO_OUT/veis_preview.png"
