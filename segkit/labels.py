@@ -87,6 +87,24 @@ HAS_INSTANCES_ID[[BY_NAME[c].id for c in INSTANCE_CLASSES]] = True
 # GTA5 ("Playing for Data") label PNGs hold Cityscapes ids, so its train-id mapping is Cityscapes'.
 GTA5_ID_TO_TRAIN_ID: np.ndarray = ID_TO_TRAIN_ID
 
+# SYNTHIA-RAND-CITYSCAPES: its class ids (the first channel of GT/LABELS) by name, and the Cityscapes class
+# each of the 16 shared ones becomes. Lane markings are road in Cityscapes; the rest is ignored.
+SYNTHIA_CLASSES: tuple[str, ...] = (
+    "void", "sky", "building", "road", "sidewalk", "fence", "vegetation", "pole", "car", "traffic sign",
+    "pedestrian", "bicycle", "motorcycle", "parking-slot", "road-work", "traffic light", "terrain", "rider",
+    "truck", "bus", "train", "wall", "lanemarking",
+)
+SYNTHIA_TO_CITYSCAPES: dict[str, str] = {
+    "sky": "sky", "building": "building", "road": "road", "sidewalk": "sidewalk", "fence": "fence",
+    "vegetation": "vegetation", "pole": "pole", "car": "car", "traffic sign": "traffic sign",
+    "pedestrian": "person", "bicycle": "bicycle", "motorcycle": "motorcycle", "traffic light": "traffic light",
+    "rider": "rider", "bus": "bus", "wall": "wall", "lanemarking": "road",
+}
+SYNTHIA_TO_ID: np.ndarray = np.full(65536, BY_NAME["unlabeled"].id, dtype=np.uint8)
+for _index, _name in enumerate(SYNTHIA_CLASSES):
+    if _name in SYNTHIA_TO_CITYSCAPES:
+        SYNTHIA_TO_ID[_index] = BY_NAME[SYNTHIA_TO_CITYSCAPES[_name]].id
+
 # Several ids share a colour (all void classes are black; license plate is car blue): the lowest id wins.
 _COLOR_TO_ID: dict[tuple[int, int, int], int] = {}
 for _lab in sorted(IMAGE_LABELS, key=lambda lab: lab.id):
