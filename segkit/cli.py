@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from segkit.errors import run_command
 
@@ -26,6 +27,29 @@ def _export_coco(args) -> int:
     return 0
 
 
+def _ground_truth(args):
+    """Records from a dataset name (cityscapes:val, veis:DIR, ...) or a Cityscapes-layout folder."""
+    from pathlib import Path
+
+    from segkit.data import catalog
+
+    source = args.gt
+    if Path(source).is_dir():
+        return catalog._cityscapes_layout(Path(source), args.split, "gt", instances_kind="instanceIds")
+    return catalog.get(source, cityscapes_root=args.cityscapes, gta5_root=args.gta5, synthia_root=args.synthia)
+
+
+def _evaluate(args) -> int:
+    from segkit.evaluation.files import evaluate_predictions, format_metrics
+    from segkit.formats.atomic import write_json
+
+    metrics = evaluate_predictions(_ground_truth(args), Path(args.pred), pred_ids=args.pred_ids, workers=args.workers)
+    print(format_metrics(metrics))
+    if args.json:
+        write_json(args.json, metrics, indent=2)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -44,7 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--classes", choices=("foreground", "instance"), default="foreground",
                         help="the paper's 10 foreground classes, or Cityscapes' 8 instance classes")
     export.set_defaults(handler=_export_coco)
+
+    evaluate = commands.add_parser("evaluate", help="per-class IoU and means of predictions, as the official script")
+    evaluate.add_argument("--gt", required=True, help="a Cityscapes-layout folder or a dataset name (cityscapes:val)")
+    evaluate.add_argument("--pred", required=True, help="folder of prediction PNGs named <city>_<seq>_<frame>*.png")
+    evaluate.add_argument("--pred-ids", choices=("train", "label"), default="train", help="what the PNGs hold")
+    evaluate.add_argument("--split", help="with a folder --gt: only this split (default: all)")
+    evaluate.add_argument("--json", help="also write the metrics here")
+    evaluate.add_argument("--workers", type=int, default=None)
+    _dataset_roots(evaluate)
+    evaluate.set_defaults(handler=_evaluate)
     return parser
+
+
+def _dataset_roots(parser) -> None:
+    parser.add_argument("--cityscapes", help="Cityscapes root (default: $CITYSCAPES_DATASET)")
+    parser.add_argument("--gta5", help="GTA5 root (default: $GTA5_DATASET)")
+    parser.add_argument("--synthia", help="SYNTHIA-RAND-CITYSCAPES root (default: $SYNTHIA_DATASET)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Evaluators with detectron2's shape: reset() / process(...) / evaluate() -> {task: {metric: value}}."""
