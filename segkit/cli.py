@@ -45,8 +45,9 @@ def _evaluate(args) -> int:
 
     metrics = evaluate_predictions(_ground_truth(args), Path(args.pred), pred_ids=args.pred_ids, workers=args.workers)
     print(format_metrics(metrics))
-    if args.json:
-        write_json(args.json, metrics, indent=2)
+    if args.json:  # strict JSON: an undefined score (a class in neither ground truth nor prediction) is null
+        write_json(args.json, {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
+                               for task, values in metrics.items()}, indent=2)
     return 0
 
 
