@@ -1,0 +1,101 @@
+"""Datasets by name, on tiny trees built in tmp with the real file conventions."""
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy.io import savemat
+
+from segkit import labels
+from segkit.data.catalog import get
+from segkit.data.labels_io import read_label_ids, read_train_ids
+from segkit.errors import UserError
+
+
+def _png16_rgb(path, array):
+    """A 16-bit three-channel PNG, as SYNTHIA's GT/LABELS (Pillow cannot write one)."""
+    height, width, _ = array.shape
+    raw = b"".join(b"\x00" + array[y].astype(">u2").tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _palette_png(path, ids):
+    image = Image.frombytes("P", (ids.shape[1], ids.shape[0]), ids.tobytes())
+    image.putpalette(labels.ID_TO_COLOR.ravel().tolist())
+    image.save(path)
+
+
+@pytest.fixture
+def gta5_root(tmp_path):
+    root = tmp_path / "gta5"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    road, car, sky = (labels.BY_NAME[n].id for n in ("road", "car", "sky"))
+    ids = np.full((20, 30), road, np.uint8)
+    ids[:5] = sky
+    ids[10:15, 5:12] = car
+    for index in range(1, 5):
+        Image.new("RGB", (30, 20), (index, 0, 0)).save(root / "images" / f"{index:05d}.png")
+    _palette_png(root / "labels" / "00001.png", ids)
+    _palette_png(root / "labels" / "00002.png", ids)
+    Image.fromarray(labels.ID_TO_COLOR[ids]).save(root / "labels" / "00003.png")  # an RGB-colour label
+    _palette_png(root / "labels" / "00004.png", np.zeros((10, 10), np.uint8))  # the wrong size
+    savemat(root / "split.mat", {"trainIds": np.array([[1], [3], [4]]), "valIds": np.array([[2]]), "testIds": np.zeros((0, 1))})
+    return root, ids
+
+
+def test_gta5_reads_palette_indices_and_colours_and_skips_mismatched(gta5_root, capsys):
+    root, ids = gta5_root
+    records = get("gta5", gta5_root=root)
+    assert [r.name for r in records] == ["00001", "00002", "00003"]
+    err = capsys.readouterr().err
+    assert "skipped 1 image(s)" in err and "00004" in err
+    for record in records:
+        np.testing.assert_array_equal(read_label_ids(record), ids)
+    train = read_train_ids(records[0])
+    assert train[0, 0] == labels.BY_NAME["sky"].train_id and train[12, 6] == labels.BY_NAME["car"].train_id
+    assert [r.name for r in get("gta5:train", gta5_root=root)] == ["00001", "00003"]
+    assert [r.name for r in get("gta5:val", gta5_root=root)] == ["00002"]
+
+
+def test_synthia_maps_its_classes_to_cityscapes(tmp_path):
+    root = tmp_path / "synthia"
+    (root / "RGB").mkdir(parents=True)
+    (root / "GT" / "LABELS").mkdir(parents=True)
+    synthia_ids = np.array([[labels.SYNTHIA_CLASSES.index(n) for n in ("sky", "pedestrian", "lanemarking", "terrain", "truck", "void")]],
+                           dtype=np.uint16)
+    gt = np.stack([synthia_ids, synthia_ids * 0 + 7, synthia_ids * 0], axis=2)  # class, instance, nothing
+    _png16_rgb(root / "GT" / "LABELS" / "0000001.png", gt)
+    Image.new("RGB", (6, 1)).save(root / "RGB" / "0000001.png")
+    (record,) = get("synthia", synthia_root=root)
+    names = [labels.BY_ID[int(i)].name for i in read_label_ids(record)[0]]
+    assert names == ["sky", "person", "road", "unlabeled", "unlabeled", "unlabeled"]  # terrain, truck: not in the 16
+
+
+def test_cityscapes_and_folder(mini_copy, monkeypatch):
+    monkeypatch.setenv("CITYSCAPES_DATASET", str(mini_copy))
+    (record,) = get("cityscapes:val")
+    assert record.label_format == "cityscapes_ids" and record.instances.name.endswith("instanceIds.png")
+    assert get("folder:" + str(mini_copy / "leftImg8bit"))[0].name == "frankfurt_000000_000294"
+
+
+@pytest.mark.parametrize("spec, kwargs, message", [
+    ("cityscapes:val", {}, "pass --cityscapes DIR or set CITYSCAPES_DATASET"),
+    ("cityscapes:val", {"cityscapes_root": "/nonexistent"}, "/nonexistent: no such folder"),
+    ("cityscapes:train", {"cityscapes_root": "__mini__"}, "expected a folder"),
+    ("gta5", {"gta5_root": "__tmp__"}, "expected folders"),
+    ("kitti", {}, "unknown dataset 'kitti'"),
+    ("cityscapes", {}, "name a split"),
+])
+def test_missing_roots_and_layouts_are_one_line(spec, kwargs, message, monkeypatch, mini_copy, tmp_path):
+    monkeypatch.delenv("CITYSCAPES_DATASET", raising=False)
+    kwargs = {k: (str(mini_copy) if v == "__mini__" else str(tmp_path) if v == "__tmp__" else v) for k, v in kwargs.items()}
+    with pytest.raises(UserError, match=message) as info:
+        get(spec, **kwargs)
+    assert "\n" not in str(info.value)
