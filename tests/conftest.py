@@ -47,3 +47,25 @@ def mini_copy(cityscapes_mini, tmp_path) -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+def _make_dataset(out, **overrides):
+    from veis_gen.generate import GenerateConfig, generate
+
+    settings = dict(out=out, count=6, size="128x64", seed=5, progress=False)
+    settings.update(overrides)
+    return generate(GenerateConfig(**settings))
+
+
+@pytest.fixture(scope="session")
+def make_dataset():
+    """generate() with small defaults: make_dataset(out, count=..., workers=...)."""
+    return _make_dataset
+
+
+@pytest.fixture(scope="session")
+def mixed_dataset(tmp_path_factory):
+    """Eight small mixed images, made once for the tests that only read them."""
+    out = tmp_path_factory.mktemp("generated") / "mixed"
+    _make_dataset(out, count=8, size="160x80", seed=11)
+    return out

@@ -1,0 +1,125 @@
+"""Transforms of a sample dict {"image": (H, W, 3) uint8, "label": (H, W) uint8 train ids or None,
+"instances": (H, W) uint16 Cityscapes instance ids or None}, drawing from a numpy Generator.
+
+Maps are resized with nearest neighbours, images bilinearly; padding uses 255 (ignore) for labels and 0
+(no instance) for instances. Each transform takes (sample, rng) and returns a new sample.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+IGNORE = 255
+
+
+def _resize(sample: dict, width: int, height: int) -> dict:
+    out = dict(sample)
+    out["image"] = np.asarray(Image.fromarray(sample["image"]).resize((width, height), Image.BILINEAR))
+    for key in ("label", "instances"):
+        if sample.get(key) is not None:
+            out[key] = np.asarray(Image.fromarray(sample[key]).resize((width, height), Image.NEAREST))
+    return out
+
+
+@dataclass
+class Resize:
+    """Scale by ``scale`` (the paper trains at half resolution: 0.5), or to ``size`` = (height, width)."""
+
+    scale: float | None = None
+    size: tuple[int, int] | None = None
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        height, width = sample["image"].shape[:2]
+        if self.size is not None:
+            return _resize(sample, self.size[1], self.size[0])
+        return _resize(sample, max(1, round(width * self.scale)), max(1, round(height * self.scale)))
+
+
+@dataclass
+class RandomScale:
+    low: float = 0.5
+    high: float = 1.5
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        scale = float(rng.uniform(self.low, self.high))
+        height, width = sample["image"].shape[:2]
+        return _resize(sample, max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+@dataclass
+class RandomCrop:
+    height: int
+    width: int
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        image = sample["image"]
+        pad_h, pad_w = max(self.height - image.shape[0], 0), max(self.width - image.shape[1], 0)
+        out = dict(sample)
+        if pad_h or pad_w:
+            out["image"] = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)))
+            for key, value in (("label", IGNORE), ("instances", 0)):
+                if sample.get(key) is not None:
+                    out[key] = np.pad(sample[key], ((0, pad_h), (0, pad_w)), constant_values=value)
+        height, width = out["image"].shape[:2]
+        top = int(rng.integers(0, height - self.height + 1))
+        left = int(rng.integers(0, width - self.width + 1))
+        window = (slice(top, top + self.height), slice(left, left + self.width))
+        for key in ("image", "label", "instances"):
+            if out.get(key) is not None:
+                out[key] = np.ascontiguousarray(out[key][window])
+        return out
+
+
+@dataclass
+class RandomHorizontalFlip:
+    p: float = 0.5
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        if rng.random() >= self.p:
+            return sample
+        return {k: (np.ascontiguousarray(v[:, ::-1]) if isinstance(v, np.ndarray) else v) for k, v in sample.items()}
+
+
+@dataclass
+class ColorJitter:
+    brightness: float = 0.3
+    contrast: float = 0.3
+    saturation: float = 0.3
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        image = sample["image"].astype(np.float32)
+        image *= rng.uniform(1 - self.brightness, 1 + self.brightness)
+        mean = image.mean()
+        image = (image - mean) * rng.uniform(1 - self.contrast, 1 + self.contrast) + mean
+        grey = image.mean(axis=2, keepdims=True)
+        image = (image - grey) * rng.uniform(1 - self.saturation, 1 + self.saturation) + grey
+        return {**sample, "image": np.clip(image, 0, 255).astype(np.uint8)}
+
+
+@dataclass
+class Compose:
+    steps: list
+
+    def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
+        for step in self.steps:
+            sample = step(sample, rng)
+        return sample
+
+
+def training_transforms(*, scale: float = 1.0, random_scale: tuple[float, float] | None = (0.75, 1.25),
+                        crop: tuple[int, int] | None = None, flip: bool = True, color_jitter: bool = False) -> Compose:
+    """The usual recipe: resize (the paper: 0.5), random scale, crop, flip, optional colour jitter."""
+    steps: list = []
+    if scale != 1.0:
+        steps.append(Resize(scale=scale))
+    if random_scale is not None:
+        steps.append(RandomScale(*random_scale))
+    if crop is not None:
+        steps.append(RandomCrop(*crop))
+    if flip:
+        steps.append(RandomHorizontalFlip())
+    if color_jitter:
+        steps.append(ColorJitter())
+    return Compose(steps)
