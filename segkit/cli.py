@@ -45,9 +45,41 @@ def _evaluate(args) -> int:
 
     metrics = evaluate_predictions(_ground_truth(args), Path(args.pred), pred_ids=args.pred_ids, workers=args.workers)
     print(format_metrics(metrics))
-    if args.json:  # strict JSON: an undefined score (a class in neither ground truth nor prediction) is null
-        write_json(args.json, {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
-                               for task, values in metrics.items()}, indent=2)
+    if args.json:
+        write_json(args.json, _strict_json(metrics), indent=2)
+    return 0
+
+
+def _strict_json(metrics: dict) -> dict:
+    """NaN (a score undefined: a class in neither ground truth nor prediction) as null, as JSON allows."""
+    return {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
+            for task, values in metrics.items()}
+
+
+def _evaluate_instances(args) -> int:
+    from segkit.evaluation.instances import align_results, coco_mask_ap, ground_truth_from_records, load_predictions
+    from segkit.formats.atomic import write_json
+    from segkit.formats.coco import load_coco
+
+    if Path(args.gt).is_file():
+        gt = load_coco(args.gt)
+    else:
+        gt = ground_truth_from_records([r for r in _ground_truth(args) if r.instances is not None])
+    predictions = load_predictions(args.pred)
+    metrics = coco_mask_ap(gt, align_results(gt, predictions, args.pred))
+    values = metrics["segm"]
+    print(f"mask AP {100 * values['AP']:.2f}  AP50 {100 * values['AP50']:.2f}  AP75 {100 * values['AP75']:.2f} "
+          f"({values['images']} images, {values['detections']} detections)")
+    for key, value in values.items():
+        if key.startswith("AP-"):
+            print(f"  {key[3:]:<15}{'  n/a' if value != value else f'{100 * value:6.2f}'}")
+    if args.json:
+        write_json(args.json, _strict_json(metrics), indent=2)
+    if args.export_cityscapes:
+        from segkit.evaluation.instances import export_cityscapes_instances
+
+        count = export_cityscapes_instances(predictions, Path(args.export_cityscapes))
+        print(f"wrote {count} masks in the official instance format to {args.export_cityscapes}")
     return 0
 
 
@@ -79,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--workers", type=int, default=None)
     _dataset_roots(evaluate)
     evaluate.set_defaults(handler=_evaluate)
+
+    instances = commands.add_parser("evaluate-instances", help="COCO mask AP of instance predictions")
+    instances.add_argument("--gt", required=True, help="a COCO instances file, a Cityscapes-layout folder or a dataset name")
+    instances.add_argument("--pred", required=True, help="a COCO instances file whose annotations have scores")
+    instances.add_argument("--split", help="with a folder --gt: only this split")
+    instances.add_argument("--json", help="also write the metrics here")
+    instances.add_argument("--export-cityscapes", help="also write the predictions in the official instance format here")
+    _dataset_roots(instances)
+    instances.set_defaults(handler=_evaluate_instances)
     return parser
 
 

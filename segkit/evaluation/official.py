@@ -29,3 +29,28 @@ def official_scores(prediction_files: list[str], ground_truth_files: list[str]) 
     """The official result dictionary for label-id prediction PNGs against gtFine labelIds PNGs."""
     module, args = load_pixel_evaluator()
     return module.evaluateImgLists(list(prediction_files), list(ground_truth_files), args)
+
+
+def load_instance_evaluator(prediction_dir: str, work_dir: str):
+    """(module, args) of evalInstanceLevelSemanticLabeling, quiet, caching and writing inside ``work_dir``.
+
+    Its JSON writer fails on numpy integers with numpy >= 2.3: it is given one that converts them.
+    The caller must run it with ``work_dir`` as the current folder (it writes matches.json there).
+    """
+    import json
+
+    if not hasattr(np, "in1d"):
+        np.in1d = lambda a, b, invert=False: np.isin(np.asarray(a).ravel(), b, invert=invert)
+    os.environ.setdefault("CITYSCAPES_DATASET", work_dir)
+    module = importlib.import_module("cityscapesscripts.evaluation.evalInstanceLevelSemanticLabeling")
+
+    def write_json(data, path):
+        with open(path, "w") as handle:
+            json.dump(data, handle, default=lambda o: o.item() if isinstance(o, np.generic) else o.__dict__,
+                      sort_keys=True, indent=4)
+
+    module.writeDict2JSON = write_json
+    args = module.args
+    args.predictionPath, args.gtInstancesFile = str(prediction_dir), os.path.join(work_dir, "gtInstances.json")
+    args.JSONOutput, args.quiet = False, True
+    return module, args

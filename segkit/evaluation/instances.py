@@ -1,0 +1,113 @@
+"""Instance evaluation: COCO mask AP (pycocotools) for the foreground classes, and export of predictions
+in the official Cityscapes instance format for evalInstanceLevelSemanticLabeling.
+
+Predictions are COCO instances files whose annotations carry a ``score`` (what ``segkit predict det``
+writes); images are matched to the ground truth by file name.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from segkit import labels
+from segkit.errors import UserError
+from segkit.formats.coco import CocoBuilder, add_instance_map, decode_mask, load_coco
+
+
+def _stem(file_name: str) -> str:
+    return Path(file_name).name.removesuffix(".png").removesuffix("_leftImg8bit")
+
+
+def align_results(gt: dict, predictions: dict, source: str) -> list[dict]:
+    """The predictions' annotations with image ids of the ground truth (matched by file name)."""
+    by_stem = {_stem(image["file_name"]): image["id"] for image in gt["images"]}
+    image_of = {}
+    for image in predictions["images"]:
+        stem = _stem(image["file_name"])
+        if stem not in by_stem:
+            raise UserError(f"{source}: image {image['file_name']} is not in the ground truth")
+        image_of[image["id"]] = by_stem[stem]
+    results = []
+    for annotation in predictions["annotations"]:
+        if "score" not in annotation:
+            raise UserError(f"{source}: annotation {annotation.get('id')} has no score (is this a prediction file?)")
+        results.append({"image_id": image_of[annotation["image_id"]], "category_id": annotation["category_id"],
+                         "segmentation": annotation["segmentation"], "score": float(annotation["score"])})
+    return results
+
+
+def coco_mask_ap(gt: dict, results: list[dict], classes=labels.FOREGROUND_CLASSES) -> dict:
+    """{"segm": {"AP", "AP50", "AP75", "APs", "APm", "APl", "AP-<class>"...}} in 0..1; NaN where undefined."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_gt = COCO()
+        coco_gt.dataset = gt
+        coco_gt.createIndex()
+        category_ids = [labels.BY_NAME[name].id for name in classes]
+        metrics: dict = {"images": len(gt["images"]), "detections": len(results)}
+        if not results:
+            return {"segm": {**metrics, "AP": 0.0, "AP50": 0.0, "AP75": 0.0}}
+        coco_dt = coco_gt.loadRes(results)
+        evaluator = COCOeval(coco_gt, coco_dt, "segm")
+        evaluator.params.catIds = category_ids
+        evaluator.evaluate()
+        evaluator.accumulate()
+        evaluator.summarize()
+    names = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+    metrics.update({name: (float(v) if v >= 0 else float("nan")) for name, v in zip(names, evaluator.stats[:6])})
+    precision = evaluator.eval["precision"]  # (iou, recall, class, area, max dets)
+    for index, name in enumerate(classes):
+        values = precision[:, :, index, 0, -1]
+        values = values[values > -1]
+        metrics[f"AP-{name}"] = float(values.mean()) if values.size else float("nan")
+    return {"segm": metrics}
+
+
+def ground_truth_from_records(records, classes=labels.FOREGROUND_CLASSES) -> dict:
+    """A COCO ground-truth dict from Cityscapes-encoded instance maps (crowd regions as iscrowd)."""
+    from segkit.formats.png import read_png
+
+    builder = CocoBuilder(class_names=tuple(classes))
+    for record in records:
+        if record.instances is None:
+            raise UserError(f"{record.image}: no instance map to evaluate against")
+        instances = read_png(record.instances)
+        image_id = builder.add_image(str(record.image), *instances.shape)
+        add_instance_map(builder, image_id, instances)
+    return builder.to_dict()
+
+
+def export_cityscapes_instances(predictions: dict, out: Path, *, min_score: float = 0.0) -> int:
+    """Write the official format: per image ``<stem>.txt`` listing ``masks/<stem>_<k>.png <labelId> <score>``."""
+    from segkit.formats.atomic import write_text
+    from segkit.formats.png import write_png
+
+    lines: dict[int, list[str]] = {image["id"]: [] for image in predictions["images"]}
+    stems = {image["id"]: _stem(image["file_name"]) for image in predictions["images"]}
+    count = 0
+    for annotation in sorted(predictions["annotations"], key=lambda a: (a["image_id"], -a.get("score", 0.0))):
+        score = float(annotation.get("score", 1.0))
+        if score < min_score:
+            continue
+        stem = stems[annotation["image_id"]]
+        mask_name = f"masks/{stem}_{len(lines[annotation['image_id']]):04d}.png"
+        write_png(out / mask_name, decode_mask(annotation["segmentation"]).astype(np.uint8) * 255)
+        lines[annotation["image_id"]].append(f"{mask_name} {annotation['category_id']} {score:.6f}")
+        count += 1
+    for image_id, entries in lines.items():
+        write_text(out / f"{stems[image_id]}.txt", "".join(f"{line}\n" for line in entries))
+    return count
+
+
+def load_predictions(path) -> dict:
+    predictions = load_coco(path)
+    for annotation in predictions["annotations"]:
+        if not isinstance(annotation.get("score"), (int, float)) or math.isnan(annotation["score"]):
+            raise UserError(f"{path}: annotation {annotation.get('id')} has no numeric score")
+    return predictions
