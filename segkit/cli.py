@@ -83,6 +83,27 @@ def _evaluate_instances(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from segkit.config import resolve
+    from segkit.train import TrainConfig, train
+
+    config = resolve(TrainConfig, args)
+    result = train(config)
+    last = result["history"][-1] if result["history"] else {}
+    print(f"{config.out}: {result['steps']} steps on {result['device']}, last loss {last.get('loss', float('nan')):.4f}"
+          + (f", best validation {100 * result['best']:.2f}" if result["best"] > float("-inf") else ""))
+    return 0
+
+
+def _predict(args) -> int:
+    from segkit.config import resolve
+    from segkit.predict import PredictConfig, predict
+
+    result = predict(resolve(PredictConfig, args))
+    print(f"{result['out']}: predicted {result['images']} images on {result['device']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -120,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     instances.add_argument("--export-cityscapes", help="also write the predictions in the official instance format here")
     _dataset_roots(instances)
     instances.set_defaults(handler=_evaluate_instances)
+
+    from segkit.config import add_arguments
+
+    for name, module, config_name, handler, text in (
+            ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),
+            ("predict", "segkit.predict", "PredictConfig", _predict, "predict with a checkpoint")):
+        import importlib
+
+        sub = commands.add_parser(name, help=text)
+        add_arguments(sub, getattr(importlib.import_module(module), config_name), positional=("task",))
+        sub.set_defaults(handler=handler)
     return parser
 
 

@@ -1,0 +1,160 @@
+"""`segkit predict seg|det`: semantic predictions as train-id PNGs, instance predictions as one COCO file.
+
+Semantic: ``<image name>_pred.png`` (train ids, 255 nowhere) and, with ``--confidence``,
+``confidence/<name>_conf.png`` (16-bit, the winning class's probability times 65535). Full resolution, optionally by sliding windows, with
+optional horizontal-flip test-time augmentation. Instances: ``instances.json`` whose images name the input
+files and whose annotations hold RLE masks, boxes, Cityscapes category ids and ``score``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segkit import labels
+from segkit.config import to_toml
+from segkit.errors import UserError
+
+
+@dataclass
+class PredictConfig:
+    task: str = field(default="seg", metadata={"help": "seg or det"})
+    checkpoint: Path = field(default=None, metadata={"help": "a checkpoint written by segkit train"})
+    data: str = field(default=None, metadata={"help": "a dataset name (cityscapes:val) or a folder of images"})
+    out: Path = field(default=None, metadata={"help": "output folder"})
+    scale: float = field(default=1.0, metadata={"help": "resize the input by this before the network"})
+    window: tuple[int, ...] = field(default=(), metadata={"help": "sliding-window height and width (seg)"})
+    flip: bool = field(default=False, metadata={"help": "average with the horizontally flipped image (seg)"})
+    confidence: bool = field(default=False, metadata={"help": "also write 16-bit confidence PNGs (seg)"})
+    score_threshold: float = field(default=0.05, metadata={"help": "det: keep detections scoring at least this"})
+    mask_threshold: float = 0.5
+    batch_size: int = 1
+    device: str = "auto"
+    cityscapes: str | None = None
+    gta5: str | None = None
+    synthia: str | None = None
+
+    def __post_init__(self):
+        for name in ("checkpoint", "data", "out"):
+            if getattr(self, name) is None:
+                raise UserError(f"--{name} is required")
+        self.checkpoint, self.out = Path(self.checkpoint), Path(self.out)
+        if self.task not in ("seg", "det"):
+            raise UserError(f"task: expected seg or det, got {self.task!r}")
+
+
+def load_model(checkpoint: Path, task: str, device):
+    from segkit.checkpoint import load_checkpoint
+    from segkit.models import build_model
+
+    state = load_checkpoint(checkpoint)
+    saved = state.get("config", {})
+    if saved.get("task") != task:
+        raise UserError(f"{checkpoint}: a {saved.get('task')} checkpoint, not {task}")
+    extra = {"min_size": saved["min_size"], "max_size": saved["max_size"]} if task == "det" else {}
+    model = build_model(saved["model"], task=task, init="none", **extra)
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+def detections_to_coco(output: dict, image_id: int, *, mask_threshold: float = 0.5, score_threshold: float = 0.0) -> list[dict]:
+    """torchvision Mask R-CNN output -> COCO result dicts (Cityscapes category ids, RLE masks, scores)."""
+    from pycocotools import mask as mask_utils
+
+    from segkit.formats.coco import encode_mask
+
+    results = []
+    masks = (output["masks"][:, 0] >= mask_threshold).cpu().numpy()
+    for mask, label, score in zip(masks, output["labels"].tolist(), output["scores"].tolist()):
+        if score < score_threshold or not mask.any():
+            continue
+        rle = encode_mask(mask)
+        box = mask_utils.toBbox({"size": rle["size"], "counts": rle["counts"].encode()}).tolist()
+        results.append({"image_id": image_id, "category_id": labels.BY_NAME[labels.FOREGROUND_CLASSES[label - 1]].id,
+                        "segmentation": rle, "bbox": [float(v) for v in box], "area": int(mask.sum()), "score": float(score)})
+    return results
+
+
+def _segment(model, image, config: PredictConfig):
+    """(C, H, W) class probabilities of one normalised (3, H, W) image, at its full size."""
+    import torch
+    import torch.nn.functional as F
+
+    height, width = image.shape[-2:]
+    batch = image[None]
+    if config.scale != 1.0:
+        batch = F.interpolate(batch, scale_factor=config.scale, mode="bilinear", align_corners=False)
+    views = [batch, batch.flip(-1)] if config.flip else [batch]
+    total = 0
+    for index, view in enumerate(views):
+        if config.window:
+            probabilities = _sliding(model, view, tuple(config.window))
+        else:
+            probabilities = model(view).softmax(1)
+        total = total + (probabilities.flip(-1) if index == 1 else probabilities)
+    total = total / len(views)
+    return F.interpolate(total, size=(height, width), mode="bilinear", align_corners=False)[0]
+
+
+def _sliding(model, batch, window: tuple[int, int]):
+    """Windows of ``window`` overlapping by a third, their probabilities averaged."""
+    import torch
+
+    _, _, height, width = batch.shape
+    win_h, win_w = min(window[0], height), min(window[1], width)
+    stride_h, stride_w = max(1, win_h * 2 // 3), max(1, win_w * 2 // 3)
+    tops = list(range(0, max(height - win_h, 0) + 1, stride_h))
+    lefts = list(range(0, max(width - win_w, 0) + 1, stride_w))
+    if tops[-1] + win_h < height:
+        tops.append(height - win_h)
+    if lefts[-1] + win_w < width:
+        lefts.append(width - win_w)
+    total, counts = None, torch.zeros((1, 1, height, width), device=batch.device)
+    for top in tops:
+        for left in lefts:
+            probabilities = model(batch[:, :, top:top + win_h, left:left + win_w]).softmax(1)
+            if total is None:
+                total = torch.zeros((1, probabilities.shape[1], height, width), device=batch.device)
+            total[:, :, top:top + win_h, left:left + win_w] += probabilities
+            counts[:, :, top:top + win_h, left:left + win_w] += 1
+    return total / counts
+
+
+def predict(config: PredictConfig) -> dict:
+    import torch
+
+    from segkit.data import catalog
+    from segkit.data.torch_data import normalise, read_image
+    from segkit.formats.atomic import write_json, write_text
+    from segkit.formats.coco import CocoBuilder
+    from segkit.formats.png import write_png
+
+    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    records = (catalog.folder(config.data) if Path(config.data).is_dir() else
+               catalog.get(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia))
+    model = load_model(config.checkpoint, config.task, device)
+    config.out.mkdir(parents=True, exist_ok=True)
+    write_text(config.out / "config.toml", to_toml(config))
+    builder = CocoBuilder()
+    with torch.no_grad():
+        for record in records:
+            image = read_image(record.image)
+            if config.task == "seg":
+                probabilities = _segment(model, normalise(image).to(device), config)
+                confidence, classes = probabilities.max(0)
+                write_png(config.out / f"{record.name}_pred.png", classes.cpu().numpy().astype(np.uint8))
+                if config.confidence:
+                    write_png(config.out / "confidence" / f"{record.name}_conf.png",
+                              np.round(confidence.cpu().numpy() * 65535).astype(np.uint16))
+            else:
+                tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)
+                output = model([tensor])[0]
+                image_id = builder.add_image(str(record.image), *image.shape[:2])
+                for result in detections_to_coco(output, image_id, mask_threshold=config.mask_threshold,
+                                                 score_threshold=config.score_threshold):
+                    builder.annotations.append({"id": len(builder.annotations) + 1, **result, "iscrowd": 0})
+    if config.task == "det":
+        write_json(config.out / "instances.json", builder.to_dict())
+    return {"images": len(records), "device": str(device), "out": str(config.out)}
+

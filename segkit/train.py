@@ -1,0 +1,339 @@
+"""`segkit train seg|det`: the training loop, read top to bottom as torchvision's references are.
+
+Data order and augmentation depend only on (seed, step): sample k of the run is drawn from the epoch
+k // N's permutation and transformed with a generator seeded by k, so `--resume` continues exactly, with
+any number of loader workers or processes. Started by torchrun, it runs DistributedDataParallel.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segkit.config import to_toml
+from segkit.errors import UserError
+
+
+@dataclass
+class TrainConfig:
+    task: str = field(default="seg", metadata={"help": "seg or det"})
+    out: Path = field(default=None, metadata={"help": "output folder (checkpoints, logs, config)"})
+    model: str = field(default="deeplabv3_mobilenet_v3_large", metadata={"help": "a name from segkit.models"})
+    init: str = field(default="none", metadata={"help": "none, imagenet or a weight file"})
+    train: tuple[str, ...] = field(default=(), metadata={"help": "training dataset name (repeatable)"})
+    train_ratios: tuple[float, ...] = field(default=(), metadata={"help": "sampling ratio per training dataset"})
+    val: str | None = field(default=None, metadata={"help": "validation dataset name"})
+    iterations: int = field(default=1000, metadata={"help": "optimiser steps"})
+    batch_size: int = field(default=2, metadata={"help": "images per step and process"})
+    lr: float = field(default=0.01, metadata={"help": "base learning rate"})
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = field(default="poly", metadata={"help": "poly or step"})
+    poly_power: float = 0.9
+    step_every: int = field(default=40000, metadata={"help": "step schedule: divide the lr every this many steps"})
+    step_gamma: float = 0.1
+    scale: float = field(default=1.0, metadata={"help": "resize factor (the paper trains at 0.5)"})
+    random_scale: tuple[float, ...] = field(default=(0.75, 1.25), metadata={"help": "min and max random scale"})
+    crop: tuple[int, ...] = field(default=(), metadata={"help": "crop height and width"})
+    flip: bool = True
+    color_jitter: bool = False
+    min_size: int = field(default=1024, metadata={"help": "det: Mask R-CNN's resize (shorter side)"})
+    max_size: int = field(default=2048, metadata={"help": "det: Mask R-CNN's resize (longer side at most)"})
+    workers: int = field(default=2, metadata={"help": "data loader processes"})
+    amp: str = field(default="auto", metadata={"help": "auto (bf16 on CUDA), bf16, fp16 or off"})
+    clip_grad: float = field(default=0.0, metadata={"help": "clip the gradient norm at this (0: off)"})
+    seed: int = 0
+    log_every: int = 10
+    val_every: int = field(default=0, metadata={"help": "validate every this many steps (0: at the end)"})
+    checkpoint_every: int = 500
+    resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+    progress: bool = True
+    cityscapes: str | None = None
+    gta5: str | None = None
+    synthia: str | None = None
+
+    def __post_init__(self):
+        if self.out is None:
+            raise UserError("--out is required")
+        self.out = Path(self.out)
+        if self.task not in ("seg", "det"):
+            raise UserError(f"task: expected seg or det, got {self.task!r}")
+        if not self.train:
+            raise UserError("--train: name at least one training dataset (e.g. veis:/data/veis)")
+        if self.train_ratios and len(self.train_ratios) != len(self.train):
+            raise UserError("--train-ratios: give one ratio per --train dataset")
+        if self.schedule not in ("poly", "step"):
+            raise UserError(f"--schedule: expected poly or step, got {self.schedule!r}")
+        if self.amp not in ("auto", "bf16", "fp16", "off"):
+            raise UserError(f"--amp: expected auto, bf16, fp16 or off, got {self.amp!r}")
+        if self.crop and len(self.crop) != 2:
+            raise UserError("--crop: give height and width")
+        if len(self.random_scale) not in (0, 2):
+            raise UserError("--random-scale: give min and max (or nothing)")
+
+
+class StepSamples:
+    """Sample k of the run: item perm_{k // N}[k % N] of the dataset, transformed with randomness from k."""
+
+    def __init__(self, dataset, seed: int):
+        self.dataset, self.seed = dataset, seed
+        self.size = len(dataset)
+        self._permutations: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return 2**62
+
+    def __getitem__(self, k: int):
+        epoch, position = divmod(int(k), self.size)
+        if epoch not in self._permutations:
+            self._permutations = {epoch: np.random.default_rng([self.seed, epoch]).permutation(self.size)}
+        index = int(self._permutations[epoch][position])
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(k)  # the transforms draw from (seed, k, index)
+        return self.dataset[index]
+
+
+class StepBatches:
+    """Batches of sample numbers from ``start`` on; with several processes, each takes its share."""
+
+    def __init__(self, batch_size: int, start_step: int, rank: int = 0, world: int = 1):
+        self.batch_size, self.step, self.rank, self.world = batch_size, start_step, rank, world
+
+    def __iter__(self):
+        step = self.step
+        while True:
+            first = (step * self.world + self.rank) * self.batch_size
+            yield list(range(first, first + self.batch_size))
+            step += 1
+
+
+def _collate_seg(batch):
+    import torch
+
+    return torch.stack([b[0] for b in batch]), torch.stack([b[1] for b in batch])
+
+
+def _collate_det(batch):
+    return [b[0] for b in batch], [b[1] for b in batch]
+
+
+def build_datasets(config: TrainConfig, *, training: bool = True):
+    from segkit.data import catalog
+    from segkit.data.torch_data import InstanceDataset, MixedDataset, SemanticDataset
+    from segkit.data.transforms import Compose, Resize, training_transforms
+
+    roots = dict(cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia)
+    kind = SemanticDataset if config.task == "seg" else InstanceDataset
+    if training:
+        transforms = training_transforms(scale=config.scale, random_scale=tuple(config.random_scale) or None,
+                                         crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter)
+        parts = []
+        for name in config.train:
+            records = [r for r in catalog.get(name, **roots) if (r.label if config.task == "seg" else r.instances)]
+            if not records:
+                raise UserError(f"{name}: no labelled images for {config.task} training")
+            parts.append(kind(records, transforms, seed=config.seed))
+        return MixedDataset(parts, list(config.train_ratios) or None, seed=config.seed)
+    records = [r for r in catalog.get(config.val, **roots) if (r.label if config.task == "seg" else r.instances)]
+    return kind(records, Compose([Resize(scale=config.scale)]) if config.scale != 1.0 else None)
+
+
+def _schedule(config: TrainConfig):
+    if config.schedule == "poly":
+        return lambda step: (1 - step / config.iterations) ** config.poly_power
+    return lambda step: config.step_gamma ** (step // config.step_every)
+
+
+def _autocast(config: TrainConfig, device):
+    import torch
+
+    if device.type != "cuda" or config.amp == "off":
+        return torch.autocast(device.type, enabled=False), None
+    dtype = torch.float16 if config.amp == "fp16" else torch.bfloat16
+    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+    return torch.autocast("cuda", dtype=dtype), scaler
+
+
+def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
+    """Train; ``stop_after`` ends the run after that step as a kill would (tests use it to check --resume)."""
+    import torch
+    import torch.distributed as dist
+    from torch.utils.data import DataLoader
+
+    from segkit.checkpoint import load_checkpoint, save_checkpoint
+    from segkit.models import build_model
+
+    # --- processes and device
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    if world > 1:
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if use_cuda else "cpu")
+    torch.manual_seed(config.seed)
+    main_process = rank == 0
+    config.out.mkdir(parents=True, exist_ok=True)
+
+    # --- data
+    dataset = StepSamples(build_datasets(config), seed=config.seed)
+    # --- model, optimiser, schedule
+    extra = {"min_size": config.min_size, "max_size": config.max_size} if config.task == "det" else {}
+    model = build_model(config.model, task=config.task, init=config.init, **extra).to(device)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
+    autocast, scaler = _autocast(config, device)
+    start, best, history = 0, -math.inf, []
+    last_path = config.out / "last.pt"
+    if config.resume:
+        state = load_checkpoint(last_path)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        start, best = state["step"], state.get("best", -math.inf)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if use_cuda else None)
+    if main_process:
+        from segkit.formats.atomic import write_text
+
+        write_text(config.out / "config.toml", to_toml(config))
+    loader = DataLoader(dataset, batch_sampler=StepBatches(config.batch_size, start, rank, world), num_workers=config.workers,
+                        collate_fn=_collate_seg if config.task == "seg" else _collate_det,
+                        persistent_workers=False, pin_memory=use_cuda)
+
+    # --- the loop
+    model.train()
+    progress = None
+    if main_process and config.progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=config.iterations, initial=start, unit="it", desc=f"train {config.task}")
+    log_path = config.out / "log.jsonl"
+    batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
+    if config.resume:
+        torch.set_rng_state(state["torch_rng"])
+    started = time.perf_counter()
+    step = start
+    while step < config.iterations:
+        images, targets = next(batches)
+        with autocast:
+            if config.task == "seg":
+                logits = model(images.to(device, non_blocking=True))
+                loss = torch.nn.functional.cross_entropy(logits.float(), targets.to(device), ignore_index=255)
+                parts = {"loss_ce": loss.item()}
+            else:
+                images = [image.to(device) for image in images]
+                targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
+                losses = model(images, targets)
+                loss = sum(losses.values())
+                parts = {k: v.item() for k, v in losses.items()}
+        if not torch.isfinite(loss):
+            raise UserError(f"the loss became {float(loss)} at step {step}: lower --lr or set --clip-grad")
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+        else:
+            loss.backward()
+        if config.clip_grad > 0:
+            torch.nn.utils.clip_grad_norm_(parameters, config.clip_grad)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        scheduler.step()
+        step += 1
+        if main_process:
+            entry = {"step": step, "loss": loss.item(), "lr": scheduler.get_last_lr()[0], **parts}
+            history.append(entry)
+            if step % config.log_every == 0 or step == config.iterations:
+                with open(log_path, "a") as handle:
+                    handle.write(json.dumps({**entry, "seconds": round(time.perf_counter() - started, 3)}) + "\n")
+            if progress is not None:
+                progress.set_postfix(loss=f"{float(loss):.3f}")
+                progress.update(1)
+        validate_now = config.val and ((config.val_every and step % config.val_every == 0) or step == config.iterations)
+        metric = None
+        if validate_now and main_process:
+            metric = validate(_unwrap(model), config, device)
+            model.train()
+            with open(log_path, "a") as handle:
+                handle.write(json.dumps({"step": step, "validation": _strict(metric)}) + "\n")
+        if main_process and (step % config.checkpoint_every == 0 or step == config.iterations or metric is not None):
+            score = _score(metric, config.task)
+            state = dict(model=_unwrap(model).state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                         scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(),
+                         step=step, best=max(best, score), config=dataclasses.asdict(config) | {"out": str(config.out)})
+            save_checkpoint(last_path, **state)
+            if score > best:
+                best = score
+                save_checkpoint(config.out / "best.pt", **state)
+        if stop_after is not None and step >= stop_after:
+            break
+    if progress is not None:
+        progress.close()
+    if world > 1:
+        dist.destroy_process_group()
+    return {"steps": step, "history": history, "best": best, "device": str(device)}
+
+
+def _strict(metrics: dict) -> dict:
+    """NaN scores (undefined: a class absent from both sides) as null, so the log is strict JSON."""
+    return {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
+            for task, values in metrics.items()}
+
+
+def _unwrap(model):
+    return model.module if hasattr(model, "module") else model
+
+
+def _score(metric: dict | None, task: str) -> float:
+    if metric is None:
+        return -math.inf
+    value = metric["sem_seg"]["mIoU"] if task == "seg" else metric["segm"]["AP"]
+    return -math.inf if value != value else value
+
+
+def validate(model, config: TrainConfig, device) -> dict:
+    """mIoU (seg) or mask AP (det) on the validation set, at the training scale."""
+    import torch
+
+    dataset = build_datasets(config, training=False)
+    model.eval()
+    if config.task == "seg":
+        from segkit import labels
+        from segkit.evaluation.semantic import SemanticEvaluator
+
+        evaluator = SemanticEvaluator()
+        with torch.no_grad():
+            for index in range(len(dataset)):
+                image, target = dataset[index]
+                prediction = model(image[None].to(device)).argmax(1)[0].cpu().numpy().astype(np.uint8)
+                truth = target.numpy().astype(np.uint8)
+                evaluator.process(labels.TRAIN_ID_TO_ID[truth], labels.TRAIN_ID_TO_ID[prediction])
+        return evaluator.evaluate()
+    from segkit import labels
+    from segkit.evaluation.instances import coco_mask_ap
+    from segkit.formats.coco import CocoBuilder
+    from segkit.predict import detections_to_coco
+
+    gt, predictions = CocoBuilder(), []
+    with torch.no_grad():
+        for index in range(len(dataset)):
+            image, target = dataset[index]  # the ground truth as transformed with the image
+            image_id = gt.add_image(dataset.records[index].name, *image.shape[-2:])
+            for mask, label in zip(target["masks"].numpy().astype(bool), target["labels"].tolist()):
+                gt.add_annotation(image_id, labels.BY_NAME[labels.FOREGROUND_CLASSES[label - 1]].id, mask)
+            output = model([image.to(device)])[0]
+            predictions += detections_to_coco(output, image_id)
+    return coco_mask_ap(gt.to_dict(), predictions)

@@ -1,0 +1,79 @@
+"""Training and prediction on CPU with tiny models on the real Cityscapes sample (64x128)."""
+import json
+
+import pytest
+import torch
+
+from segkit.cli import main
+from segkit.train import TrainConfig, train
+
+
+def _config(tmp_path, mini_copy, name, **overrides) -> TrainConfig:
+    settings = dict(task="seg", out=tmp_path / name, model="deeplabv3_mobilenet_v3_large", train=("cityscapes:val",),
+                    cityscapes=str(mini_copy), iterations=12, batch_size=2, lr=0.02, scale=0.5, random_scale=(),
+                    flip=False, workers=0, log_every=1, checkpoint_every=100, progress=False, seed=1)
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def test_segmentation_loss_goes_down(tmp_path, mini_copy):
+    result = train(_config(tmp_path, mini_copy, "seg", iterations=20))
+    losses = [entry["loss"] for entry in result["history"]]
+    assert len(losses) == 20
+    assert sum(losses[-4:]) / 4 < 0.6 * sum(losses[:4]) / 4, losses
+    assert (tmp_path / "seg" / "last.pt").is_file() and (tmp_path / "seg" / "config.toml").is_file()
+    logged = [json.loads(line) for line in (tmp_path / "seg" / "log.jsonl").read_text().splitlines()]
+    assert [entry["step"] for entry in logged] == list(range(1, 21))
+
+
+def test_detection_loss_goes_down(tmp_path, mini_copy):
+    config = _config(tmp_path, mini_copy, "det", task="det", model="maskrcnn_resnet18_fpn_tiny", scale=1.0, crop=(96, 192),
+                     min_size=96, max_size=192, lr=0.01, clip_grad=10.0, iterations=16)
+    losses = [entry["loss"] for entry in train(config)["history"]]
+    assert sum(losses[-4:]) / 4 < 0.8 * sum(losses[:4]) / 4, losses
+
+
+def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, mini_copy):
+    settings = dict(iterations=6, random_scale=(0.8, 1.2), crop=(48, 96), flip=True, checkpoint_every=3)
+    whole = train(_config(tmp_path, mini_copy, "whole", **settings))
+    train(_config(tmp_path, mini_copy, "cut", **settings), stop_after=3)
+    resumed = train(_config(tmp_path, mini_copy, "cut", resume=True, **settings))
+    assert resumed["steps"] == 6
+    a = torch.load(tmp_path / "whole" / "last.pt", weights_only=False)
+    b = torch.load(tmp_path / "cut" / "last.pt", weights_only=False)
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    assert [h["loss"] for h in whole["history"][3:]] == [h["loss"] for h in resumed["history"]]
+
+
+def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys):
+    train(_config(tmp_path, mini_copy, "seg", iterations=2))
+    train(_config(tmp_path, mini_copy, "det", task="det", model="maskrcnn_resnet18_fpn_tiny", scale=1.0, min_size=64,
+                  max_size=128, iterations=2))
+    data = ["--data", "cityscapes:val", "--cityscapes", str(mini_copy)]
+    assert main(["predict", "seg", "--checkpoint", str(tmp_path / "seg" / "last.pt"), *data, "--out", str(tmp_path / "p"),
+                 "--flip", "true", "--window", "64", "--window", "96", "--confidence", "true"]) == 0
+    assert (tmp_path / "p" / "frankfurt_000000_000294_pred.png").is_file()
+    assert main(["evaluate", "--gt", str(mini_copy), "--pred", str(tmp_path / "p"), "--json", str(tmp_path / "m.json")]) == 0
+    assert 0.0 <= json.loads((tmp_path / "m.json").read_text())["sem_seg"]["mIoU"] <= 1.0
+    assert main(["predict", "det", "--checkpoint", str(tmp_path / "det" / "last.pt"), *data, "--out", str(tmp_path / "d"),
+                 "--score-threshold", "0"]) == 0
+    instances = json.loads((tmp_path / "d" / "instances.json").read_text())
+    assert instances["images"][0]["file_name"].endswith("frankfurt_000000_000294_leftImg8bit.png")
+    assert all("score" in a and isinstance(a["segmentation"]["counts"], str) for a in instances["annotations"])
+    if instances["annotations"]:
+        assert main(["evaluate-instances", "--gt", str(mini_copy), "--pred", str(tmp_path / "d" / "instances.json")]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--init", "/no/such/weights.pt"], "weight file not found"),
+    (["--model", "resnet9000"], "unknown model 'resnet9000'"),
+    (["--model", "maskrcnn_resnet50_fpn"], "is a det model, not seg"),
+])
+def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
+    base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
+            "--iterations", "1", "--workers", "0", "--progress", "false"]
+    assert main(base + argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
