@@ -76,13 +76,11 @@ def detections_to_coco(output: dict, image_id: int, *, mask_threshold: float = 0
     return results
 
 
-def _segment(model, image, config: PredictConfig):
-    """(C, H, W) class probabilities of one normalised (3, H, W) image, at its full size."""
-    import torch
+def _segment(model, batch, config: PredictConfig):
+    """(B, C, H, W) class probabilities of normalised (B, 3, H, W) images, at their full size."""
     import torch.nn.functional as F
 
-    height, width = image.shape[-2:]
-    batch = image[None]
+    height, width = batch.shape[-2:]
     if config.scale != 1.0:
         batch = F.interpolate(batch, scale_factor=config.scale, mode="bilinear", align_corners=False)
     views = [batch, batch.flip(-1)] if config.flip else [batch]
@@ -94,14 +92,14 @@ def _segment(model, image, config: PredictConfig):
             probabilities = model(view).softmax(1)
         total = total + (probabilities.flip(-1) if index == 1 else probabilities)
     total = total / len(views)
-    return F.interpolate(total, size=(height, width), mode="bilinear", align_corners=False)[0]
+    return F.interpolate(total, size=(height, width), mode="bilinear", align_corners=False)
 
 
 def _sliding(model, batch, window: tuple[int, int]):
     """Windows of ``window`` overlapping by a third, their probabilities averaged."""
     import torch
 
-    _, _, height, width = batch.shape
+    count, _, height, width = batch.shape
     win_h, win_w = min(window[0], height), min(window[1], width)
     stride_h, stride_w = max(1, win_h * 2 // 3), max(1, win_w * 2 // 3)
     tops = list(range(0, max(height - win_h, 0) + 1, stride_h))
@@ -110,15 +108,31 @@ def _sliding(model, batch, window: tuple[int, int]):
         tops.append(height - win_h)
     if lefts[-1] + win_w < width:
         lefts.append(width - win_w)
-    total, counts = None, torch.zeros((1, 1, height, width), device=batch.device)
+    total, counts = None, torch.zeros((count, 1, height, width), device=batch.device)
     for top in tops:
         for left in lefts:
             probabilities = model(batch[:, :, top:top + win_h, left:left + win_w]).softmax(1)
             if total is None:
-                total = torch.zeros((1, probabilities.shape[1], height, width), device=batch.device)
+                total = torch.zeros((count, probabilities.shape[1], height, width), device=batch.device)
             total[:, :, top:top + win_h, left:left + win_w] += probabilities
             counts[:, :, top:top + win_h, left:left + win_w] += 1
     return total / counts
+
+
+def _batches(records, size: int):
+    """Consecutive records in groups of ``size``, split where the image size changes (a batch is one tensor)."""
+    from segkit.formats.png import read_image_size
+
+    batch, shape = [], None
+    for record in records:
+        this = read_image_size(record.image) if str(record.image).endswith(".png") else None
+        if batch and (len(batch) == size or this != shape or this is None):
+            yield batch
+            batch = []
+        batch.append(record)
+        shape = this
+    if batch:
+        yield batch
 
 
 def predict(config: PredictConfig) -> dict:
@@ -138,22 +152,23 @@ def predict(config: PredictConfig) -> dict:
     write_text(config.out / "config.toml", to_toml(config))
     builder = CocoBuilder()
     with torch.no_grad():
-        for record in records:
-            image = read_image(record.image)
+        for batch in _batches(records, config.batch_size):
+            images = [read_image(record.image) for record in batch]
             if config.task == "seg":
-                probabilities = _segment(model, normalise(image).to(device), config)
-                confidence, classes = probabilities.max(0)
-                write_png(config.out / f"{record.name}_pred.png", classes.cpu().numpy().astype(np.uint8))
-                if config.confidence:
-                    write_png(config.out / "confidence" / f"{record.name}_conf.png",
-                              np.round(confidence.cpu().numpy() * 65535).astype(np.uint16))
+                probabilities = _segment(model, torch.stack([normalise(i) for i in images]).to(device), config)
+                confidences, classes = probabilities.max(1)
+                for record, confidence, labels_map in zip(batch, confidences, classes):
+                    write_png(config.out / f"{record.name}_pred.png", labels_map.cpu().numpy().astype(np.uint8))
+                    if config.confidence:
+                        write_png(config.out / "confidence" / f"{record.name}_conf.png",
+                                  np.round(confidence.cpu().numpy() * 65535).astype(np.uint16))
             else:
-                tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)
-                output = model([tensor])[0]
-                image_id = builder.add_image(str(record.image), *image.shape[:2])
-                for result in detections_to_coco(output, image_id, mask_threshold=config.mask_threshold,
-                                                 score_threshold=config.score_threshold):
-                    builder.annotations.append({"id": len(builder.annotations) + 1, **result, "iscrowd": 0})
+                tensors = [torch.from_numpy(i.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device) for i in images]
+                for record, image, output in zip(batch, images, model(tensors)):
+                    image_id = builder.add_image(str(record.image), *image.shape[:2])
+                    for result in detections_to_coco(output, image_id, mask_threshold=config.mask_threshold,
+                                                     score_threshold=config.score_threshold):
+                        builder.annotations.append({"id": len(builder.annotations) + 1, **result, "iscrowd": 0})
     if config.task == "det":
         write_json(config.out / "instances.json", builder.to_dict())
     return {"images": len(records), "device": str(device), "out": str(config.out)}

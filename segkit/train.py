@@ -218,6 +218,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
 
         progress = tqdm(total=config.iterations, initial=start, unit="it", desc=f"train {config.task}")
     log_path = config.out / "log.jsonl"
+    board = _tensorboard(config.out) if main_process else None
     batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
     if config.resume:
         torch.set_rng_state(state["torch_rng"])
@@ -259,6 +260,10 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             if step % config.log_every == 0 or step == config.iterations:
                 with open(log_path, "a") as handle:
                     handle.write(json.dumps({**entry, "seconds": round(time.perf_counter() - started, 3)}) + "\n")
+                if board is not None:
+                    for key, value in entry.items():
+                        if key != "step":
+                            board.add_scalar(f"train/{key}", value, step)
             if progress is not None:
                 progress.set_postfix(loss=f"{float(loss):.3f}")
                 progress.update(1)
@@ -269,6 +274,9 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             model.train()
             with open(log_path, "a") as handle:
                 handle.write(json.dumps({"step": step, "validation": _strict(metric)}) + "\n")
+            if board is not None:
+                headline = "mIoU" if config.task == "seg" else "AP"
+                board.add_scalar(f"val/{headline}", next(iter(metric.values()))[headline], step)
         if main_process and (step % config.checkpoint_every == 0 or step == config.iterations or metric is not None):
             score = _score(metric, config.task)
             state = dict(model=_unwrap(model).state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
@@ -284,7 +292,18 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
         progress.close()
     if world > 1:
         dist.destroy_process_group()
-    return {"steps": step, "history": history, "best": best, "device": str(device)}
+    if board is not None:
+        board.close()
+    return {"steps": step, "history": history, "best": best, "device": str(device), "rank": rank}
+
+
+def _tensorboard(folder: Path):
+    """A TensorBoard writer when the tensorboard package is installed (it is optional); the JSONL log always."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(folder / "tensorboard"))
 
 
 def _strict(metrics: dict) -> dict:

@@ -77,3 +77,15 @@ def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, mess
     assert main(base + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_prediction_batches_split_where_sizes_change(tmp_path):
+    from PIL import Image
+
+    from segkit.data.catalog import folder
+    from segkit.predict import _batches
+
+    for index, size in enumerate([(32, 16), (32, 16), (32, 16), (64, 16), (64, 16)]):
+        Image.new("RGB", size).save(tmp_path / f"img_{index}.png")
+    groups = [[r.name for r in batch] for batch in _batches(folder(str(tmp_path)), 2)]
+    assert groups == [["img_0", "img_1"], ["img_2"], ["img_3", "img_4"]]
