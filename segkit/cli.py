@@ -106,6 +106,15 @@ def _predict(args) -> int:
     return 0
 
 
+def _fuse(args) -> int:
+    from segkit.fuse import CLASS_SETS, FusionRules, fuse_folder
+
+    rules = FusionRules(CLASS_SETS[args.classes], args.score_threshold, args.min_area, args.min_visible)
+    result = fuse_folder(Path(args.semantic), Path(args.instances), Path(args.out), rules)
+    print(f"{args.out}: fused {result['images']} images, {result['pasted']} instances pasted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -143,6 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     instances.add_argument("--export-cityscapes", help="also write the predictions in the official instance format here")
     _dataset_roots(instances)
     instances.set_defaults(handler=_evaluate_instances)
+
+    fuse = commands.add_parser("fuse", help="paste instance masks over semantic predictions (the paper's fusion)")
+    fuse.add_argument("--semantic", required=True, help="folder of <name>_pred.png train-id maps")
+    fuse.add_argument("--instances", required=True, help="the COCO instances.json of segkit predict det")
+    fuse.add_argument("--out", required=True)
+    fuse.add_argument("--classes", choices=("foreground", "instance"), default="foreground",
+                      help="the paper's 10 classes, or Cityscapes' 8 instance classes")
+    fuse.add_argument("--score-threshold", type=float, default=0.0)
+    fuse.add_argument("--min-area", type=int, default=0)
+    fuse.add_argument("--min-visible", type=float, default=0.0, help="drop a detection less visible than this fraction")
+    fuse.set_defaults(handler=_fuse)
 
     from segkit.config import add_arguments
 

@@ -25,7 +25,8 @@ def match_predictions(records: list[Record], pred_dir: Path) -> list[tuple[Recor
         raise UserError(f"{pred_dir}: no such folder of predictions")
     wanted = {record.name: record for record in records}
     found: dict[str, Path] = {}
-    for path in sorted(p for p in pred_dir.rglob("*.png") if p.parent.name != "confidence"):
+    side_outputs = {"confidence", "instances"}  # what predict and fuse write beside the predictions
+    for path in sorted(p for p in pred_dir.rglob("*.png") if p.parent.name not in side_outputs):
         stem = path.stem
         cuts = [i for i, c in enumerate(stem) if c == "_"] + [len(stem)]
         for cut in cuts:
