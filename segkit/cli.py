@@ -115,6 +115,15 @@ def _fuse(args) -> int:
     return 0
 
 
+def _pseudo_label(args) -> int:
+    from segkit.config import resolve
+    from segkit.pseudo_label import PseudoLabelConfig, run
+
+    result = run(resolve(PseudoLabelConfig, args))
+    print(f"{result['out']}: pseudo-labels for {result['images']} images, {100 * result['ignored']:.1f}% of pixels ignored")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -165,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.set_defaults(handler=_fuse)
 
     from segkit.config import add_arguments
+    from segkit.pseudo_label import PseudoLabelConfig
+
+    pseudo = commands.add_parser("pseudo-label", help="pseudo ground truth for unlabeled images from trained models")
+    add_arguments(pseudo, PseudoLabelConfig)
+    pseudo.set_defaults(handler=_pseudo_label)
 
     for name, module, config_name, handler, text in (
             ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),

@@ -226,7 +226,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     step = start
     while step < config.iterations:
         images, targets = next(batches)
-        with autocast:
+        with autocast, _explain_batch_norm(config):
             if config.task == "seg":
                 logits = model(images.to(device, non_blocking=True))
                 loss = torch.nn.functional.cross_entropy(logits.float(), targets.to(device), ignore_index=255)
@@ -295,6 +295,22 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     if board is not None:
         board.close()
     return {"steps": step, "history": history, "best": best, "device": str(device), "rank": rank}
+
+
+class _explain_batch_norm:
+    """DeepLab-v3's image pooling has a BatchNorm over 1x1 maps: with one image a step it cannot train."""
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is ValueError and "Expected more than 1 value per channel" in str(error):
+            raise UserError(f"--batch-size {self.config.batch_size} is too small for {self.config.model}'s BatchNorm "
+                            "layers (one value per channel): use 2 or more, or a model without them") from None
+        return False
 
 
 def _tensorboard(folder: Path):

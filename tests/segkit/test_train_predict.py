@@ -70,6 +70,7 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--init", "/no/such/weights.pt"], "weight file not found"),
     (["--model", "resnet9000"], "unknown model 'resnet9000'"),
     (["--model", "maskrcnn_resnet50_fpn"], "is a det model, not seg"),
+    (["--batch-size", "1"], "--batch-size 1 is too small for deeplabv3_mobilenet_v3_large"),
 ])
 def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
     base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),

@@ -1,0 +1,123 @@
+"""`segkit pseudo-label`: labels for unlabeled real images from the trained models (the paper's pseudo-GT).
+
+mode ``background``: DeepLab's label where it is a background class; ignored (255) where it is a foreground
+class. mode ``fused``: the fused map (Mask R-CNN's instances pasted over DeepLab's labels). Pixels whose
+confidence is under the threshold (one for all, or per class) are ignored too. Writes a Cityscapes-layout
+tree (images linked, not copied) that the catalog reads as ``pseudo:<DIR>``, so retraining on synthetic GT +
+real pseudo-GT is a config listing both datasets.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segkit import labels
+from segkit.config import to_toml
+from segkit.errors import UserError
+
+
+@dataclass
+class PseudoLabelConfig:
+    seg: Path = field(default=None, metadata={"help": "the DeepLab checkpoint"})
+    det: Path | None = field(default=None, metadata={"help": "the Mask R-CNN checkpoint (mode fused)"})
+    data: str = field(default=None, metadata={"help": "unlabeled images: a dataset name or a folder"})
+    mode: str = field(default="background", metadata={"help": "background or fused"})
+    out: Path = field(default=None, metadata={"help": "output folder (Cityscapes layout)"})
+    split: str = field(default="train", metadata={"help": "the split folder to write"})
+    min_confidence: float = field(default=0.0, metadata={"help": "ignore pixels less confident than this"})
+    class_confidence: dict[str, float] = field(default_factory=dict, metadata={"help": "per class, e.g. car=0.9"})
+    scale: float = 1.0
+    flip: bool = False
+    score_threshold: float = field(default=0.0, metadata={"help": "det: keep detections scoring at least this"})
+    device: str = "auto"
+    cityscapes: str | None = None
+    gta5: str | None = None
+    synthia: str | None = None
+
+    def __post_init__(self):
+        for name in ("seg", "data", "out"):
+            if getattr(self, name) is None:
+                raise UserError(f"--{name} is required")
+        self.seg, self.out = Path(self.seg), Path(self.out)
+        if self.mode not in ("background", "fused"):
+            raise UserError(f"--mode: expected background or fused, got {self.mode!r}")
+        if self.mode == "fused" and self.det is None:
+            raise UserError("--mode fused needs --det (the Mask R-CNN checkpoint)")
+        unknown = set(self.class_confidence) - set(labels.TRAIN_CLASSES)
+        if unknown:
+            raise UserError(f"--class-confidence: unknown class(es) {', '.join(sorted(unknown))}")
+
+
+def pseudo_labels(semantic: np.ndarray, confidence: np.ndarray, *, mode: str, thresholds: np.ndarray,
+                  fused: np.ndarray | None = None) -> np.ndarray:
+    """(H, W) uint8 train ids of the pseudo-labels; 255 where ignored."""
+    foreground = np.zeros(256, dtype=bool)
+    foreground[labels.train_ids_of(labels.FOREGROUND_CLASSES)] = True
+    result = semantic.copy() if mode == "background" else fused.copy()
+    if mode == "background":
+        result[foreground[semantic]] = labels.IGNORE_TRAIN_ID
+    uncertain = confidence < thresholds[semantic]
+    if mode == "fused":  # a pasted instance is as sure as its detection passed the score threshold
+        uncertain &= fused == semantic
+    result[uncertain] = labels.IGNORE_TRAIN_ID
+    return result
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.link")
+    if temporary.exists() or temporary.is_symlink():
+        temporary.unlink()
+    os.symlink(os.path.abspath(source), temporary)
+    os.replace(temporary, target)
+
+
+def run(config: PseudoLabelConfig) -> dict:
+    import torch
+
+    from segkit.data import catalog
+    from segkit.data.torch_data import normalise, read_image
+    from segkit.formats.atomic import write_text
+    from segkit.formats.cityscapes import image_path, write_gt
+    from segkit.fuse import FusionRules, fuse
+    from segkit.predict import PredictConfig, _segment, detections_to_coco, load_model
+
+    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    records = (catalog.folder(config.data) if Path(config.data).is_dir() else
+               catalog.get(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia))
+    seg_model = load_model(config.seg, "seg", device)
+    det_model = load_model(Path(config.det), "det", device) if config.mode == "fused" else None
+    view = PredictConfig(task="seg", checkpoint=config.seg, data=config.data, out=config.out, scale=config.scale, flip=config.flip)
+    thresholds = np.full(256, config.min_confidence, dtype=np.float32)
+    for name, value in config.class_confidence.items():
+        thresholds[labels.BY_NAME[name].train_id] = value
+    config.out.mkdir(parents=True, exist_ok=True)
+    write_text(config.out / "pseudo_label.toml", to_toml(config))
+    ignored = total = 0
+    with torch.no_grad():
+        for record in records:
+            image = read_image(record.image)
+            probabilities = _segment(seg_model, normalise(image)[None].to(device), view)[0]
+            confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
+            semantic = semantic.astype(np.uint8)
+            fused = None
+            if det_model is not None:
+                tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)
+                detections = detections_to_coco(det_model([tensor])[0], 0, score_threshold=config.score_threshold)
+                from segkit.formats.coco import decode_mask
+
+                masks = np.stack([decode_mask(d["segmentation"]) for d in detections]) if detections else np.zeros((0, *semantic.shape), bool)
+                fused = fuse(semantic, masks, np.array([d["category_id"] for d in detections], dtype=np.int64),
+                             np.array([d["score"] for d in detections]), FusionRules())[0]
+            train_ids = pseudo_labels(semantic, confidence, mode=config.mode, thresholds=thresholds, fused=fused)
+            label_ids = labels.TRAIN_ID_TO_ID[train_ids]
+            city = record.city or "pseudo"
+            write_gt(config.out, config.split, city, record.name, label_ids=label_ids, instance_ids=label_ids.astype(np.uint16),
+                     polygons=False, color=False)
+            _link(record.image, image_path(config.out, config.split, city, record.name))
+            ignored += int((train_ids == labels.IGNORE_TRAIN_ID).sum())
+            total += train_ids.size
+    return {"images": len(records), "ignored": ignored / max(total, 1), "out": str(config.out)}
