@@ -145,8 +145,8 @@ def predict(config: PredictConfig) -> dict:
     from segkit.formats.png import write_png
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
-    records = (catalog.folder(config.data) if Path(config.data).is_dir() else
-               catalog.get(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia))
+    records = catalog.records_for(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5,
+                                  synthia_root=config.synthia)
     model = load_model(config.checkpoint, config.task, device)
     config.out.mkdir(parents=True, exist_ok=True)
     write_text(config.out / "config.toml", to_toml(config))

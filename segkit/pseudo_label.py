@@ -86,8 +86,8 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.predict import PredictConfig, _segment, detections_to_coco, load_model
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
-    records = (catalog.folder(config.data) if Path(config.data).is_dir() else
-               catalog.get(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia))
+    records = catalog.records_for(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5,
+                                  synthia_root=config.synthia)
     seg_model = load_model(config.seg, "seg", device)
     det_model = load_model(Path(config.det), "det", device) if config.mode == "fused" else None
     view = PredictConfig(task="seg", checkpoint=config.seg, data=config.data, out=config.out, scale=config.scale, flip=config.flip)

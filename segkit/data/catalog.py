@@ -158,3 +158,10 @@ def get(spec: str, *, cityscapes_root=None, gta5_root=None, synthia_root=None) -
             return folder(argument)
         return (veis if name == "veis" else pseudo)(path, split or None)
     raise UserError(f"unknown dataset {spec!r} (cityscapes:<split>, gta5[:<split>], synthia, veis:<DIR>, pseudo:<DIR>, folder:<DIR>)")
+
+
+def records_for(data: str, *, cityscapes_root=None, gta5_root=None, synthia_root=None) -> list[Record]:
+    """A folder of images, or else a dataset name."""
+    if Path(data).is_dir():
+        return folder(data)
+    return get(data, cityscapes_root=cityscapes_root, gta5_root=gta5_root, synthia_root=synthia_root)
