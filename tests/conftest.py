@@ -9,6 +9,12 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    # Importing torchvision in a process that already holds an OSMesa (llvmpipe) context crashes it; the
+    # other order is fine. Tests render and train in one process, so torchvision comes first.
+    import torchvision  # noqa: F401
 FIXTURES = Path(os.environ.get("VEIS_FIXTURES", REPO.parent / "shared" / "fixtures"))
 CITYSCAPES_MINI = FIXTURES / "cityscapes_mini"
 MINI_NAME = "frankfurt_000000_000294"
@@ -69,3 +75,38 @@ def mixed_dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated") / "mixed"
     _make_dataset(out, count=8, size="160x80", seed=11)
     return out
+
+
+def _palette_png(path, ids):
+    from PIL import Image
+
+    from segkit import labels
+
+    image = Image.frombytes("P", (ids.shape[1], ids.shape[0]), ids.tobytes())
+    image.putpalette(labels.ID_TO_COLOR.ravel().tolist())
+    image.save(path)
+
+
+@pytest.fixture
+def gta5_root(tmp_path):
+    """A tiny GTA5 tree: palette and RGB-colour labels, split.mat, one image of the wrong size."""
+    from PIL import Image
+    from scipy.io import savemat
+
+    from segkit import labels
+
+    root = tmp_path / "gta5"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    road, car, sky = (labels.BY_NAME[n].id for n in ("road", "car", "sky"))
+    ids = np.full((20, 30), road, np.uint8)
+    ids[:5] = sky
+    ids[10:15, 5:12] = car
+    for index in range(1, 5):
+        Image.new("RGB", (30, 20), (index, 0, 0)).save(root / "images" / f"{index:05d}.png")
+    _palette_png(root / "labels" / "00001.png", ids)
+    _palette_png(root / "labels" / "00002.png", ids)
+    Image.fromarray(labels.ID_TO_COLOR[ids]).save(root / "labels" / "00003.png")  # an RGB-colour label
+    _palette_png(root / "labels" / "00004.png", np.zeros((10, 10), np.uint8))  # the wrong size
+    savemat(root / "split.mat", {"trainIds": np.array([[1], [3], [4]]), "valIds": np.array([[2]]), "testIds": np.zeros((0, 1))})
+    return root, ids

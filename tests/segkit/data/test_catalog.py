@@ -25,31 +25,6 @@ def _png16_rgb(path, array):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def _palette_png(path, ids):
-    image = Image.frombytes("P", (ids.shape[1], ids.shape[0]), ids.tobytes())
-    image.putpalette(labels.ID_TO_COLOR.ravel().tolist())
-    image.save(path)
-
-
-@pytest.fixture
-def gta5_root(tmp_path):
-    root = tmp_path / "gta5"
-    (root / "images").mkdir(parents=True)
-    (root / "labels").mkdir()
-    road, car, sky = (labels.BY_NAME[n].id for n in ("road", "car", "sky"))
-    ids = np.full((20, 30), road, np.uint8)
-    ids[:5] = sky
-    ids[10:15, 5:12] = car
-    for index in range(1, 5):
-        Image.new("RGB", (30, 20), (index, 0, 0)).save(root / "images" / f"{index:05d}.png")
-    _palette_png(root / "labels" / "00001.png", ids)
-    _palette_png(root / "labels" / "00002.png", ids)
-    Image.fromarray(labels.ID_TO_COLOR[ids]).save(root / "labels" / "00003.png")  # an RGB-colour label
-    _palette_png(root / "labels" / "00004.png", np.zeros((10, 10), np.uint8))  # the wrong size
-    savemat(root / "split.mat", {"trainIds": np.array([[1], [3], [4]]), "valIds": np.array([[2]]), "testIds": np.zeros((0, 1))})
-    return root, ids
-
-
 def test_gta5_reads_palette_indices_and_colours_and_skips_mismatched(gta5_root, capsys):
     root, ids = gta5_root
     records = get("gta5", gta5_root=root)
