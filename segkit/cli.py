@@ -124,6 +124,19 @@ def _pseudo_label(args) -> int:
     return 0
 
 
+def _table2(args) -> int:
+    from segkit.bench.table2 import Table2Config, run_table2
+    from segkit.config import resolve
+
+    config = resolve(Table2Config, args)
+    report = run_table2(config)
+    for name, row in report["rows"].items():
+        ours = "n/a" if row["mIoU"] is None else f"{row['mIoU']:.1f}"
+        print(f"{name:<16} mIoU {ours:>5}   paper {row['paper_mIoU']:.1f}   ({row['paper_row']})")
+    print(f"report: {config.out / 'table2.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -179,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     pseudo = commands.add_parser("pseudo-label", help="pseudo ground truth for unlabeled images from trained models")
     add_arguments(pseudo, PseudoLabelConfig)
     pseudo.set_defaults(handler=_pseudo_label)
+
+    bench = commands.add_parser("bench", help="benchmark suites")
+    suites = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")
+    from segkit.bench.table2 import Table2Config
+
+    table2 = suites.add_parser("table2", help="the paper's Table 2, re-run (GPU box)")
+    add_arguments(table2, Table2Config)
+    table2.set_defaults(handler=_table2)
 
     for name, module, config_name, handler, text in (
             ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),

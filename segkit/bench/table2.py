@@ -1,0 +1,251 @@
+"""`segkit bench table2`: the rows of the paper's Table 2, re-run end to end, beside the paper's numbers.
+
+Rows: DeepLab on GTA5, on VEIS, on GTA5+VEIS; Ours (DeepLab on GTA5 + Mask R-CNN on VEIS, fused); DeepLab
+retrained on GTA5+VEIS and real pseudo-GT; Ours & ps-GT (that DeepLab fused with the Mask R-CNN). Every stage
+(train, predict, fuse, pseudo-label, retrain, evaluate) caches its outputs and is skipped once done.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from segkit import labels
+from segkit.bench.stages import run_stage
+from segkit.errors import UserError
+
+PAPER = Path(__file__).resolve().parents[2] / "benchmarks" / "paper_table2.json"
+ROWS = {  # our row -> (the paper's row, what it needs)
+    "gta5": ("GTA5", "seg:gta5"),
+    "veis": ("VEIS", "seg:veis"),
+    "gta5_veis": ("GTA5+VEIS", "seg:gta5_veis"),
+    "ours": ("Ours (DeepLab + Mask R-CNN)", "fuse:gta5"),
+    "gta5_veis_psgt": ("GTA5+VEIS & ps-GT", "seg:retrain"),
+    "ours_psgt": ("Ours & ps-GT", "fuse:retrain"),
+}
+DOWNLOAD = {
+    "cityscapes": "download leftImg8bit_trainvaltest (and leftImg8bit_trainextra for pseudo-labels) and gtFine_trainvaltest from the Cityscapes website into that folder",
+    "gta5": "download the images and labels of GTA5 ('Playing for Data') into <folder>/images and <folder>/labels",
+    "veis": "make it with: veis-gen generate --out <folder> --scenes mixed --count 61000",
+}
+
+
+@dataclass
+class Table2Config:
+    out: Path = field(default=Path("results/table2"), metadata={"help": "where models, predictions and reports go"})
+    cityscapes: str | None = None
+    gta5: str | None = None
+    veis: str | None = field(default=None, metadata={"help": "a veis-gen output folder"})
+    val: str = "cityscapes:val"
+    unlabeled: tuple[str, ...] = field(default=("cityscapes:train", "cityscapes:train_extra"),
+                                       metadata={"help": "real images for pseudo-labels"})
+    only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
+    seg_model: str = "deeplab_largefov_vgg16"
+    seg_init: str = "imagenet"
+    seg_iterations: int = 120000
+    seg_lr: float = 2.5e-4
+    seg_schedule: str = "step"
+    seg_step_every: int = 40000
+    seg_batch_size: int = 1
+    seg_scale: float = 0.5
+    seg_crop: tuple[int, ...] = ()
+    det_model: str = "maskrcnn_resnext101_64x4d_fpn"
+    det_init: str = "imagenet"
+    det_iterations: int = 200000
+    det_lr: float = 1e-3
+    det_step_every: int = 100000
+    det_batch_size: int = 1
+    det_min_size: int = 1024
+    det_max_size: int = 2048
+    det_crop: tuple[int, ...] = ()
+    retrain_iterations: int = 120000
+    pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
+    predict_scale: float = field(default=0.5, metadata={"help": "DeepLab sees val images at this scale"})
+    workers: int = 4
+    device: str = "auto"
+    progress: bool = True
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        if self.only is not None and self.only not in ROWS:
+            raise UserError(f"--only: unknown row {self.only!r} (one of: {', '.join(ROWS)})")
+        if self.pseudo_mode not in ("background", "fused"):
+            raise UserError(f"--pseudo-mode: expected background or fused, got {self.pseudo_mode!r}")
+
+
+class Suite:
+    def __init__(self, config: Table2Config):
+        self.config = config
+        self.roots = dict(cityscapes=config.cityscapes, gta5=config.gta5, synthia=None)
+
+    # --- data
+    def check_data(self, rows: list[str]) -> None:
+        from segkit.data import catalog
+
+        needed = {"cityscapes"}
+        if any(r in rows for r in ("gta5", "gta5_veis", "ours", "gta5_veis_psgt", "ours_psgt")):
+            needed.add("gta5")
+        if any(r != "gta5" for r in rows):
+            needed.add("veis")
+        for name in sorted(needed):
+            try:
+                if name == "veis":
+                    if not self.config.veis:
+                        raise UserError("veis: no folder given: pass --veis DIR")
+                    catalog.get(f"veis:{self.config.veis}")
+                elif name == "gta5":
+                    catalog.get("gta5", gta5_root=self.config.gta5)
+                else:
+                    catalog.get(self.config.val, cityscapes_root=self.config.cityscapes)
+            except UserError as exc:
+                raise UserError(f"{exc} ({DOWNLOAD[name]})") from None
+
+    def datasets(self, key: str) -> tuple[str, ...]:
+        veis = f"veis:{self.config.veis}"
+        return {"gta5": ("gta5",), "veis": (veis,), "gta5_veis": ("gta5", veis),
+                "retrain": ("gta5", veis, f"pseudo:{self.config.out / 'pseudo'}")}[key]
+
+    # --- stages
+    def train_seg(self, key: str) -> Path:
+        from segkit.train import TrainConfig, train
+
+        folder = self.config.out / "models" / f"seg_{key}"
+        c = self.config
+        settings = TrainConfig(
+            task="seg", out=folder, model=c.seg_model, init=c.seg_init, train=self.datasets(key),
+            iterations=c.retrain_iterations if key == "retrain" else c.seg_iterations, batch_size=c.seg_batch_size,
+            lr=c.seg_lr, schedule=c.seg_schedule, step_every=c.seg_step_every, scale=c.seg_scale, random_scale=(),
+            crop=c.seg_crop, workers=c.workers, device=c.device, progress=c.progress,
+            resume=(folder / "last.pt").is_file(), cityscapes=c.cityscapes, gta5=c.gta5)
+        run_stage(folder, f"train seg {key}", lambda: {"steps": train(settings)["steps"]})
+        return folder / "last.pt"
+
+    def train_det(self) -> Path:
+        from segkit.train import TrainConfig, train
+
+        folder = self.config.out / "models" / "det_veis"
+        c = self.config
+        settings = TrainConfig(
+            task="det", out=folder, model=c.det_model, init=c.det_init, train=self.datasets("veis"),
+            iterations=c.det_iterations, batch_size=c.det_batch_size, lr=c.det_lr, schedule="step",
+            step_every=c.det_step_every, weight_decay=1e-4, random_scale=(), crop=c.det_crop, clip_grad=10.0,
+            min_size=c.det_min_size, max_size=c.det_max_size, workers=c.workers, device=c.device, progress=c.progress,
+            resume=(folder / "last.pt").is_file())
+        run_stage(folder, "train det veis", lambda: {"steps": train(settings)["steps"]})
+        return folder / "last.pt"
+
+    def predict(self, task: str, checkpoint: Path, key: str) -> Path:
+        from segkit.predict import PredictConfig, predict
+
+        folder = self.config.out / "predictions" / f"{task}_{key}"
+        settings = PredictConfig(task=task, checkpoint=checkpoint, data=self.config.val, out=folder,
+                                 scale=self.config.predict_scale if task == "seg" else 1.0, device=self.config.device,
+                                 cityscapes=self.config.cityscapes, score_threshold=0.0)
+        run_stage(folder, f"predict {task} {key}", lambda: predict(settings))
+        return folder
+
+    def fuse(self, key: str) -> Path:
+        from segkit.fuse import FusionRules, fuse_folder
+
+        semantic = self.predict("seg", self.train_seg(key), key)
+        detections = self.predict("det", self.train_det(), "veis") / "instances.json"
+        folder = self.config.out / "predictions" / f"fused_{key}"
+        run_stage(folder, f"fuse {key}", lambda: fuse_folder(semantic, detections, folder, FusionRules()))
+        return folder
+
+    def pseudo_labels(self) -> Path:
+        from segkit.pseudo_label import PseudoLabelConfig, run
+
+        folder = self.config.out / "pseudo"
+        seg, det = self.train_seg("gta5"), self.train_det()
+
+        def work():
+            images = 0
+            for data in self.config.unlabeled:
+                settings = PseudoLabelConfig(seg=seg, det=det, data=data, mode=self.config.pseudo_mode, out=folder,
+                                             scale=self.config.predict_scale, device=self.config.device,
+                                             cityscapes=self.config.cityscapes)
+                images += run(settings)["images"]
+            return {"images": images}
+
+        run_stage(folder, "pseudo-label", work)
+        return folder
+
+    def row(self, name: str) -> dict:
+        from segkit.evaluation.files import evaluate_predictions
+
+        _, need = ROWS[name]
+        kind, key = need.split(":")
+        if key == "retrain":
+            self.pseudo_labels()
+        predictions = self.fuse(key) if kind == "fuse" else self.predict("seg", self.train_seg(key), key)
+        folder = self.config.out / "rows" / name
+
+        def work():
+            from segkit.data import catalog
+
+            records = catalog.get(self.config.val, cityscapes_root=self.config.cityscapes)
+            metrics = evaluate_predictions(records, predictions)["sem_seg"]
+            return {"metrics": {k: (None if isinstance(v, float) and v != v else v) for k, v in metrics.items()}}
+
+        return run_stage(folder, f"evaluate {name}", work)["metrics"]
+
+
+def run_table2(config: Table2Config) -> dict:
+    rows = [config.only] if config.only else list(ROWS)
+    suite = Suite(config)
+    suite.check_data(rows)
+    results = {name: suite.row(name) for name in rows}
+    return write_report(config.out, results)
+
+
+def write_report(out: Path, results: dict[str, dict]) -> dict:
+    """table2.md and table2.json with our IoU beside the paper's, their differences, and a chart per row."""
+    from segkit.formats.atomic import write_json, write_text
+
+    paper = json.loads(PAPER.read_text())
+    classes = labels.TRAIN_CLASSES
+    report = {"paper_source": paper["source"], "rows": {}}
+    lines = ["# Table 2, re-run", "", f"IoU (%) on the validation set; the paper's figure in brackets: {paper['source']}.", "",
+             "| row | " + " | ".join(classes) + " | mIoU |", "|---|" + "---|" * (len(classes) + 1)]
+    for name, metrics in results.items():
+        paper_row = paper["rows"][ROWS[name][0]]
+        ours = {c: (None if metrics.get(f"IoU-{c}") is None else 100 * metrics[f"IoU-{c}"]) for c in classes}
+        miou = None if metrics.get("mIoU") is None else 100 * metrics["mIoU"]
+        report["rows"][name] = {"paper_row": ROWS[name][0], "iou": ours, "mIoU": miou, "paper_iou": paper_row["iou"],
+                                "paper_mIoU": paper_row["mIoU"],
+                                "difference_mIoU": None if miou is None else miou - paper_row["mIoU"],
+                                "mIoU_foreground": _percent(metrics.get("mIoU_foreground")),
+                                "mIoU_background": _percent(metrics.get("mIoU_background"))}
+        cells = [f"{'n/a' if ours[c] is None else f'{ours[c]:.1f}'} ({paper_row['iou'][c]:.1f})" for c in classes]
+        lines.append(f"| {name} ({ROWS[name][0]}) | " + " | ".join(cells) +
+                     f" | {'n/a' if miou is None else f'{miou:.1f}'} ({paper_row['mIoU']:.1f}) |")
+        _chart(out / f"table2_{name}.png", name, classes, ours, paper_row["iou"])
+    write_text(out / "table2.md", "\n".join(lines) + "\n")
+    write_json(out / "table2.json", report, indent=1)
+    return report
+
+
+def _percent(value):
+    return None if value is None else 100 * value
+
+
+def _chart(path: Path, name: str, classes, ours: dict, paper: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axes = plt.subplots(figsize=(12, 3.5))
+    x = np.arange(len(classes))
+    axes.bar(x - 0.2, [ours[c] or 0 for c in classes], 0.4, label="this run")
+    axes.bar(x + 0.2, [paper[c] for c in classes], 0.4, label="paper")
+    axes.set_xticks(x, classes, rotation=45, ha="right")
+    axes.set_ylabel("IoU (%)")
+    axes.set_title(f"{name}: {ROWS[name][0]}")
+    axes.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
