@@ -25,7 +25,7 @@ CONFIG_NAME = "veis_config.toml"
 STAGES = ("sample", "place", "render", "encode", "write")
 # Settings that change what an image looks like: a rerun into the same folder must keep them.
 CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
-                    "min_instance_area", "png_level")
+                    "min_instance_area", "png_level", "appearance")
 
 
 @dataclass
@@ -46,6 +46,7 @@ class GenerateConfig:
     backend: str | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
     min_instance_area: int = field(default=10, metadata={"help": "smaller instances are iscrowd in COCO"})
     png_level: int = field(default=3, metadata={"help": "zlib level of RGB PNGs (0-9)"})
+    appearance: str = field(default="default", metadata={"help": "default, or shifted: flat recoloured materials, blur, noise"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
     def __post_init__(self):
@@ -78,6 +79,8 @@ class GenerateConfig:
             raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
         if not 0 <= self.png_level <= 9:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
+        if self.appearance not in ("default", "shifted"):
+            raise UserError(f"--appearance: expected default or shifted, got {self.appearance!r}")
 
     @property
     def width_height(self) -> tuple[int, int]:
@@ -141,7 +144,12 @@ def make_image(index: int) -> tuple[int, dict, dict]:
     scene = _STATE["placer"].resolve(scene, library)
     times["place"] = time.perf_counter() - start
     start = time.perf_counter()
-    frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows)
+    frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows,
+                         appearance=config.appearance)
+    if config.appearance == "shifted":
+        from veis_gen.render.appearance import shift_image
+
+        frame["rgb"] = shift_image(frame["rgb"], image_rng(config.seed + 1, index))
     times["render"] = time.perf_counter() - start
     start = time.perf_counter()
     name = image_name(scene.kind, index)

@@ -16,6 +16,7 @@ import numpy as np
 
 from segkit import labels
 from veis_gen.assets.materials import assign_materials
+from veis_gen.render.appearance import shift_material
 from veis_gen.render.compose import merge, mesh_groups
 from veis_gen.render.renderer import DrawGroup, Renderer
 from veis_gen.scene.camera import Camera, project
@@ -25,7 +26,7 @@ from veis_gen.scene.types import Scene
 SKY = labels.BY_NAME["sky"].id
 
 
-def scene_groups(scene: Scene, library: Library, *, textured: bool = True):
+def scene_groups(scene: Scene, library: Library, *, textured: bool = True, appearance: str = "default"):
     """Draw groups of the scene, and for each segment id its (label id, object index or -1)."""
     segments: dict[tuple, int] = {}
     table: list[tuple[int, int]] = [(SKY, -1)]
@@ -37,6 +38,8 @@ def scene_groups(scene: Scene, library: Library, *, textured: bool = True):
         keep_original = record is not None and record.materials == "original"
         materials = assign_materials(mesh.parts, np.random.default_rng(placement.material_seed), textured=textured,
                                      keep_original=keep_original)
+        if appearance == "shifted":
+            materials = [shift_material(m) for m in materials]
         part_segments = []
         for part in mesh.parts:
             cls = part.class_name or placement.class_name
@@ -111,8 +114,8 @@ def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], tab
 
 
 def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: bool = True, shading: str = "fast",
-                 shadows: bool = False, textured: bool = True) -> dict:
-    groups, table, objects = scene_groups(scene, library, textured=textured)
+                 shadows: bool = False, textured: bool = True, appearance: str = "default") -> dict:
+    groups, table, objects = scene_groups(scene, library, textured=textured, appearance=appearance)
     frame = renderer.render(groups, scene.camera, list(scene.lights), background=scene.sky, ambient=scene.ambient,
                             shading=shading, shadows=shadows)
     segment = frame.pop("segment")
