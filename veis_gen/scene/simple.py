@@ -69,17 +69,20 @@ def sample_simple(rng: np.random.Generator, library: Library, width: int, height
     count = int(rng.integers(low, high + 1))
     objects, heights, group = [], [], 0
     for _ in range(count):
-        distance = float(rng.uniform(near, far))
+        record = library.choose(str(rng.choice([c for c in MOUNTS if library.has(c)])) if focus_class == "rider" else focus_class, rng)
+        # Far enough that the object is seen whole, not a wall of colour: 1.2 times its largest extent.
+        size = float(library.mesh(library.placement(record, rng, (0, 0, 0), 0.0)).extents.max())
+        low = max(near, 1.2 * size)
+        distance = float(rng.uniform(low, max(far, low + 5)))
         angle = yaw + np.radians(rng.uniform(-0.3, 0.3) * hfov)
         spot = (distance * np.cos(angle), distance * np.sin(angle), 0.0)
         heading = float(rng.uniform(0, 360))
+        first = library.placement(record, rng, spot, heading)
         if focus_class == "rider":
-            vehicle_class = str(rng.choice([c for c in MOUNTS if library.has(c)]))
-            vehicle = library.placement(library.choose(vehicle_class, rng), rng, spot, heading)
-            members = mount_rider(library, rng, vehicle, group)
+            members = mount_rider(library, rng, first, group)
             group += 1
         else:
-            members = [library.placement(library.choose(focus_class, rng), rng, spot, heading)]
+            members = [first]
         objects += members
         heights += [library.mesh(m).extents[2] * m.scale for m in members]
     # Physics keeps earlier placements and drops later ones that collide: the objects go first.

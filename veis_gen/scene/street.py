@@ -24,7 +24,10 @@ class _Street:
         self.rng, self.library, self.weights = rng, library, weights
         self.lanes = int(rng.choice([2, 2, 3, 4, 4, 6]))
         self.lane_width = float(rng.uniform(3.0, 3.6))
-        self.half = self.lanes * self.lane_width / 2
+        self.half = self.lanes * self.lane_width / 2  # the driving lanes
+        # Parking strips outside the driving lanes: parked cars never stand in a lane the camera drives in.
+        self.parking = 2.3 if rng.random() < 0.8 else 0.0
+        self.edge = self.half + self.parking  # the kerb
         self.sidewalk = float(rng.uniform(2.5, 5.5))
         self.crossing = float(rng.uniform(18, 45)) if rng.random() < 0.55 else None
         self.density = float(rng.uniform(0.4, 1.6))
@@ -55,7 +58,10 @@ class _Street:
             self.placements.append(inline("road", "road", (self.crossing, 0.0, -0.04), length=4.0, lanes=self.lanes,
                                           lane_width=self.lane_width, crossing=True, material_seed=self.seed()))
         for side in (-1, 1):
-            y = side * (self.half + self.sidewalk / 2)
+            if self.parking:
+                self.placements.append(inline("ground", "road", (road_length / 2 - 30, side * (self.half + self.parking / 2), -0.05),
+                                              length=road_length, width=self.parking, kind="asphalt", material_seed=self.seed()))
+            y = side * (self.edge + self.sidewalk / 2)
             self.placements.append(inline("sidewalk", "sidewalk", (road_length / 2 - 30, y, 0.0), yaw=0.0 if side > 0 else 180.0,
                                           length=road_length, width=self.sidewalk, kerb_height=KERB, material_seed=self.seed()))
         del rng
@@ -69,7 +75,7 @@ class _Street:
                 width = float(rng.uniform(8, 22))
                 gap = float(rng.choice([0.0, 0.0, 0.0, rng.uniform(3, 12)]))
                 depth = float(rng.uniform(10, 16))
-                y = side * (self.half + self.sidewalk + setback + depth / 2)
+                y = side * (self.edge + self.sidewalk + setback + depth / 2)
                 style = str(rng.choice(["block", "townhouse", "office", "shop"]))
                 floors = int(rng.integers(2, 4)) if style == "townhouse" else int(rng.integers(3, 10))
                 self.placements.append(inline("building", "building", (x + width / 2, y, 0.0), yaw=-90.0 * side,
@@ -82,11 +88,11 @@ class _Street:
 
     def gap_filler(self, x: float, gap: float, side: int, setback: float):
         rng = self.rng
-        y = side * (self.half + self.sidewalk + setback + 0.3)
+        y = side * (self.edge + self.sidewalk + setback + 0.3)
         kind = rng.choice(["wall", "fence", "hedge", "terrain"])
         yaw = 0.0
         if kind == "terrain":
-            self.placements.append(inline("ground", "terrain", (x + gap / 2, side * (self.half + self.sidewalk + 6), 0.0),
+            self.placements.append(inline("ground", "terrain", (x + gap / 2, side * (self.edge + self.sidewalk + 6), 0.0),
                                           length=gap, width=12.0, kind="grass", material_seed=self.seed()))
             return
         params = {"length": gap}
@@ -101,20 +107,20 @@ class _Street:
     def furniture(self):
         rng = self.rng
         for side in (-1, 1):
-            edge = side * (self.half + 0.5)
+            edge = side * (self.edge + 0.5)
             for x in np.arange(float(rng.uniform(5, 20)), STREET_END, float(rng.uniform(18, 32))):
                 if self.library.has("pole"):
                     self.add("pole", x, edge, KERB, 90.0 if side < 0 else -90.0, instance=False)
             if self.library.has("vegetation") and rng.random() < 0.6:
                 for x in np.arange(float(rng.uniform(3, 12)), STREET_END, float(rng.uniform(8, 16))):
-                    self.add("vegetation", x, side * (self.half + self.sidewalk * 0.6), KERB, rng.uniform(0, 360), instance=False)
+                    self.add("vegetation", x, side * (self.edge + self.sidewalk * 0.6), KERB, rng.uniform(0, 360), instance=False)
             sign_weight = self.weight("traffic sign")
             for _ in range(_poisson(rng, 2.5 * sign_weight * self.density)):
                 self.add("traffic sign", float(rng.uniform(4, 90)), edge + side * 0.3, KERB, 180.0 + rng.uniform(-20, 20))
         if self.crossing is not None and self.weight("traffic light") > 0:
             for side in (-1, 1):
                 if rng.random() < min(1.0, 0.9 * self.weight("traffic light")):
-                    self.add("traffic light", self.crossing - 3.0, side * (self.half + 0.6), KERB, 180.0 + rng.uniform(-8, 8))
+                    self.add("traffic light", self.crossing - 3.0, side * (self.edge + 0.6), KERB, 180.0 + rng.uniform(-8, 8))
 
     def traffic(self):
         rng = self.rng
@@ -129,7 +135,8 @@ class _Street:
                 y = -self.half + (lane + 0.5) * self.lane_width
                 towards = y < 0
                 x = float(rng.uniform(8, 110))
-                if lane == self.lanes // 2 - 1 and abs(x) < 12:  # keep the camera's own lane clear ahead
+                clear = 25.0 if cls in ("truck", "bus", "train") else 15.0
+                if lane == self.lanes // 2 - 1 and x < clear:  # keep the camera's own lane clear ahead
                     continue
                 vehicle = self.add(cls, x, y, 0.0, (0.0 if towards else 180.0) + rng.normal(0, 2))
                 if cls == "motorcycle" and self.library.has("rider") and rng.random() < 0.85:
@@ -138,10 +145,10 @@ class _Street:
                     self.group += 1
         if self.weight("car") > 0:  # parked along both kerbs
             for side in (-1, 1):
-                if rng.random() < 0.7:
+                if self.parking and rng.random() < 0.7:
                     x = float(rng.uniform(3, 12))
                     while x < 90:
-                        car = self.add("car", x, side * (self.half - 1.1), 0.0, (0.0 if side < 0 else 180.0) + rng.normal(0, 2))
+                        car = self.add("car", x, side * (self.half + self.parking / 2), 0.0, (0.0 if side < 0 else 180.0) + rng.normal(0, 2))
                         x += self.library.mesh(car).extents[0] * car.scale + float(rng.uniform(0.6, 6.0))
                         if rng.random() > 0.85 * min(1.0, self.weight("car")):
                             x += float(rng.uniform(5, 20))
@@ -154,7 +161,7 @@ class _Street:
                 self.placements += mount_rider(self.library, rng, bike, self.group)
                 self.group += 1
             else:  # parked on the sidewalk
-                self.add("bicycle", x, side * (self.half + 1.0), KERB, 90.0 * side + rng.normal(0, 10))
+                self.add("bicycle", x, side * (self.edge + 1.0), KERB, 90.0 * side + rng.normal(0, 10))
 
     def pedestrians(self):
         rng = self.rng
@@ -162,7 +169,7 @@ class _Street:
             return
         for _ in range(_poisson(rng, 9 * self.weight("person") * self.density)):
             side = -1 if rng.random() < 0.5 else 1
-            y = side * (self.half + float(rng.uniform(0.8, self.sidewalk - 0.4)))
+            y = side * (self.edge + float(rng.uniform(0.8, self.sidewalk - 0.4)))
             heading = (0.0 if rng.random() < 0.5 else 180.0) + rng.normal(0, 25)
             self.add("person", float(rng.uniform(2, 70)), y, KERB, heading)
         if self.crossing is not None:
@@ -187,6 +194,7 @@ def sample_street(rng: np.random.Generator, library: Library, width: int, height
     lights, sky, ambient = sample_lighting(rng)
     camera = camera_looking(width, height, eye, target, float(rng.uniform(46, 54)))
     notes = {"lanes": street.lanes, "lane_width": round(street.lane_width, 3), "sidewalk": round(street.sidewalk, 3),
+             "parking": street.parking,
              "crossing": street.crossing is not None, "density": round(street.density, 3)}
     return Scene(seed=seed, kind="complex", camera=camera, lights=lights, placements=tuple(street.placements), sky=sky,
                  ambient=ambient, notes=notes)
