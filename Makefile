@@ -7,7 +7,7 @@ FIXTURES ?= $(abspath ../shared/fixtures)
 DEMO_OUT ?= demo_output
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup clean
+.PHONY: demo test setup clean bench-proxy
 
 setup: $(STAMP)
 
@@ -20,6 +20,9 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	FIXTURES=$(FIXTURES) DEMO_OUT=$(DEMO_OUT) BIN=$(BIN) bash scripts/demo.sh
+
+bench-proxy: $(STAMP)
+	$(BIN)/segkit bench proxy --out results/proxy
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache *.egg-info

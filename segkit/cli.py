@@ -137,6 +137,19 @@ def _table2(args) -> int:
     return 0
 
 
+def _proxy(args) -> int:
+    from segkit.bench.proxy import ProxyConfig, run_proxy
+    from segkit.config import resolve
+
+    config = resolve(ProxyConfig, args)
+    report = run_proxy(config)
+    print("proxy benchmark (generated data, not Cityscapes): mIoU, foreground, background")
+    for name, row in report["rows"].items():
+        print(f"  {row['row']:<40} {row['mIoU']:>6} {row['mIoU_foreground']:>6} {row['mIoU_background']:>6}")
+    print(f"report: {config.out / 'proxy.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -200,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     table2 = suites.add_parser("table2", help="the paper's Table 2, re-run (GPU box)")
     add_arguments(table2, Table2Config)
     table2.set_defaults(handler=_table2)
+    from segkit.bench.proxy import ProxyConfig
+
+    proxy = suites.add_parser("proxy", help="the Table 2 pipeline on generated data, on a CPU")
+    add_arguments(proxy, ProxyConfig)
+    proxy.set_defaults(handler=_proxy)
 
     for name, module, config_name, handler, text in (
             ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),
