@@ -35,7 +35,7 @@ def _ground_truth(args):
 
     source = args.gt
     if Path(source).is_dir():
-        return catalog._cityscapes_layout(Path(source), args.split, "gt", instances_kind="instanceIds")
+        return catalog.cityscapes_layout(Path(source), args.split, "gt", instances_kind="instanceIds")
     return catalog.get(source, cityscapes_root=args.cityscapes, gta5_root=args.gta5, synthia_root=args.synthia)
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from segkit.errors import UserError
 from segkit.formats.cityscapes import IMAGE_DIR, list_records
 
-LABEL_FORMATS = ("cityscapes_ids", "gta5", "synthia", "none")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
@@ -30,7 +29,7 @@ class Record:
     name: str
     image: Path
     label: Path | None = None
-    label_format: str = "none"
+    label_format: str = "none"  # cityscapes_ids, gta5, synthia or none
     instances: Path | None = None  # Cityscapes-encoded instance ids (labelId*1000+k)
     split: str = ""
     city: str = ""
@@ -48,10 +47,12 @@ def _root(option: str | os.PathLike | None, variable: str, dataset: str, flag: s
 
 def cityscapes(split: str, *, root=None) -> list[Record]:
     root = _root(root, "CITYSCAPES_DATASET", "cityscapes", "--cityscapes")
-    return _cityscapes_layout(root, split, "cityscapes", instances_kind="instanceIds")
+    return cityscapes_layout(root, split, "cityscapes", instances_kind="instanceIds")
 
 
-def _cityscapes_layout(root: Path, split: str | None, dataset: str, *, instances_kind: str | None) -> list[Record]:
+def cityscapes_layout(root: Path, split: str | None, dataset: str, *, instances_kind: str | None) -> list[Record]:
+    """Records of a Cityscapes-layout tree (one split, or all); ``instances_kind`` names the instance map
+    to use when it exists beside labelIds (veisInstanceIds for generated data)."""
     splits = [split] if split else sorted(p.name for p in (root / IMAGE_DIR).glob("*") if p.is_dir())
     if split and not (root / IMAGE_DIR / split).is_dir():
         raise UserError(f"{root}: expected a folder {root / IMAGE_DIR / split} (Cityscapes layout)")
@@ -119,14 +120,14 @@ def veis(folder: str, split: str | None = None) -> list[Record]:
     root = Path(folder)
     if not root.is_dir():
         raise UserError(f"{root}: no such folder (a veis-gen output)")
-    return _cityscapes_layout(root, split, "veis", instances_kind="veisInstanceIds")
+    return cityscapes_layout(root, split, "veis", instances_kind="veisInstanceIds")
 
 
 def pseudo(folder: str, split: str | None = None) -> list[Record]:
     root = Path(folder)
     if not root.is_dir():
         raise UserError(f"{root}: no such folder (pseudo-labels)")
-    return _cityscapes_layout(root, split, "pseudo", instances_kind=None)
+    return cityscapes_layout(root, split, "pseudo", instances_kind=None)
 
 
 def folder(path: str) -> list[Record]:

@@ -68,8 +68,6 @@ class AssetMesh:
         matrix[:3, 3] = [-(low[0] + high[0]) / 2, -(low[1] + high[1]) / 2, -low[2]]
         return self.transformed(matrix)
 
-    def to_trimesh(self) -> trimesh.Trimesh:
-        return trimesh.util.concatenate([trimesh.Trimesh(p.vertices, p.faces, process=False) for p in self.parts])
 
 
 def translation(x: float = 0.0, y: float = 0.0, z: float = 0.0) -> np.ndarray:
