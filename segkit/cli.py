@@ -150,6 +150,17 @@ def _proxy(args) -> int:
     return 0
 
 
+def _study(args) -> int:
+    from segkit.config import resolve
+    from segkit.studies.shape_texture import format_report, run_study
+
+    from segkit.studies.shape_texture import StudyConfig
+
+    config = resolve(StudyConfig, args)
+    print(format_report(run_study(config), config))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -218,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     proxy = suites.add_parser("proxy", help="the Table 2 pipeline on generated data, on a CPU")
     add_arguments(proxy, ProxyConfig)
     proxy.set_defaults(handler=_proxy)
+
+    study = commands.add_parser("study", help="the shape-versus-texture studies")
+    studies = study.add_subparsers(dest="study", required=True, metavar="STUDY")
+    from segkit.studies.shape_texture import StudyConfig
+
+    shape_texture = studies.add_parser("shape-texture", help="domain and object classifiers on silhouettes and textures")
+    add_arguments(shape_texture, StudyConfig)
+    shape_texture.set_defaults(handler=_study)
 
     for name, module, config_name, handler, text in (
             ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),

@@ -1,0 +1,1 @@
+"""Studies: the paper's shape-versus-texture evidence."""
