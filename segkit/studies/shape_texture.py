@@ -198,7 +198,7 @@ def run_study(config: StudyConfig) -> dict:
 
     run_stage(crops, "crops", make_crops)
     rng = np.random.default_rng(config.seed)
-    entries = _cap(read_index(crops), config.max_per_class * 2, rng)
+    entries = read_index(crops)
     synthetic = _cap([e for e in entries if e["domain"] == "synthetic"], config.max_per_class, rng)
     real = _cap([e for e in entries if e["domain"] == "real"], config.max_per_class, rng)
     if not synthetic or not real:
