@@ -47,7 +47,6 @@ class _Street:
         return placement
 
     def ground(self):
-        rng = self.rng
         road_length = STREET_END + 40
         self.placements.append(inline("ground", "terrain", (60.0, 0.0, -0.06), length=500.0, width=500.0, kind="grass",
                                       material_seed=self.seed()))
@@ -64,7 +63,6 @@ class _Street:
             y = side * (self.edge + self.sidewalk / 2)
             self.placements.append(inline("sidewalk", "sidewalk", (road_length / 2 - 30, y, 0.0), yaw=0.0 if side > 0 else 180.0,
                                           length=road_length, width=self.sidewalk, kerb_height=KERB, material_seed=self.seed()))
-        del rng
 
     def buildings(self):
         rng = self.rng
