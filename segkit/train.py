@@ -52,6 +52,7 @@ class TrainConfig:
     log_every: int = 10
     val_every: int = field(default=0, metadata={"help": "validate every this many steps (0: at the end)"})
     checkpoint_every: int = 500
+    precise_bn: int = field(default=50, metadata={"help": "seg: recompute BatchNorm statistics over this many batches at the end (0: off)"})
     resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
     progress: bool = True
@@ -290,6 +291,12 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             break
     if progress is not None:
         progress.close()
+    if main_process and config.task == "seg" and config.precise_bn > 0 and step >= config.iterations:
+        state = load_checkpoint(last_path)
+        if not state.get("precise_bn"):
+            _precise_batch_norm(_unwrap(model), loader, config, device)
+            state["model"], state["precise_bn"] = _unwrap(model).state_dict(), config.precise_bn
+            save_checkpoint(last_path, **state)
     if world > 1:
         dist.destroy_process_group()
     if board is not None:
@@ -311,6 +318,26 @@ class _explain_batch_norm:
             raise UserError(f"--batch-size {self.config.batch_size} is too small for {self.config.model}'s BatchNorm "
                             "layers (one value per channel): use 2 or more, or a model without them") from None
         return False
+
+
+def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
+    """Recompute BatchNorm running statistics as plain averages over ``precise_bn`` training batches.
+
+    With small batches the running averages of the last steps can be far from the statistics of the data:
+    a retrained small DeepLab predicted one class in eval mode and sensible maps with batch statistics.
+    The batches are the ones after the last step, so a resumed run gets the same statistics.
+    """
+    import itertools
+
+    from torch.optim.swa_utils import update_bn
+
+    batches = StepBatches(config.batch_size, config.iterations)
+    from torch.utils.data import DataLoader
+
+    extra = DataLoader(loader.dataset, batch_sampler=itertools.islice(iter(batches), config.precise_bn),
+                       num_workers=config.workers, collate_fn=_collate_seg)
+    update_bn((images for images, _ in extra), model, device=device)
+    model.train()
 
 
 def _tensorboard(folder: Path):

@@ -90,3 +90,14 @@ def test_prediction_batches_split_where_sizes_change(tmp_path):
         Image.new("RGB", size).save(tmp_path / f"img_{index}.png")
     groups = [[r.name for r in batch] for batch in _batches(folder(str(tmp_path)), 2)]
     assert groups == [["img_0", "img_1"], ["img_2"], ["img_3", "img_4"]]
+
+
+def test_batch_norm_statistics_are_recomputed_at_the_end(tmp_path, mini_copy):
+    """The last checkpoint's running statistics are plain averages over training batches, once."""
+    train(_config(tmp_path, mini_copy, "bn", iterations=2, precise_bn=3))
+    state = torch.load(tmp_path / "bn" / "last.pt", weights_only=False)
+    assert state["precise_bn"] == 3
+    counts = [v for k, v in state["model"].items() if k.endswith("num_batches_tracked")]
+    assert counts and all(int(c) == 3 for c in counts)  # update_bn counted exactly the extra batches
+    plain = train(_config(tmp_path, mini_copy, "plain", iterations=2, precise_bn=0))
+    assert plain["steps"] == 2 and "precise_bn" not in torch.load(tmp_path / "plain" / "last.pt", weights_only=False)
