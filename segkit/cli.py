@@ -210,43 +210,35 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.add_argument("--min-visible", type=float, default=0.0, help="drop a detection less visible than this fraction")
     fuse.set_defaults(handler=_fuse)
 
-    from segkit.config import add_arguments
-    from segkit.pseudo_label import PseudoLabelConfig
-
-    pseudo = commands.add_parser("pseudo-label", help="pseudo ground truth for unlabeled images from trained models")
-    add_arguments(pseudo, PseudoLabelConfig)
-    pseudo.set_defaults(handler=_pseudo_label)
-
     bench = commands.add_parser("bench", help="benchmark suites")
     suites = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")
-    from segkit.bench.table2 import Table2Config
-
-    table2 = suites.add_parser("table2", help="the paper's Table 2, re-run (GPU box)")
-    add_arguments(table2, Table2Config)
-    table2.set_defaults(handler=_table2)
-    from segkit.bench.proxy import ProxyConfig
-
-    proxy = suites.add_parser("proxy", help="the Table 2 pipeline on generated data, on a CPU")
-    add_arguments(proxy, ProxyConfig)
-    proxy.set_defaults(handler=_proxy)
-
     study = commands.add_parser("study", help="the shape-versus-texture studies")
     studies = study.add_subparsers(dest="study", required=True, metavar="STUDY")
-    from segkit.studies.shape_texture import StudyConfig
-
-    shape_texture = studies.add_parser("shape-texture", help="domain and object classifiers on silhouettes and textures")
-    add_arguments(shape_texture, StudyConfig)
-    shape_texture.set_defaults(handler=_study)
-
-    for name, module, config_name, handler, text in (
-            ("train", "segkit.train", "TrainConfig", _train, "train DeepLab (seg) or Mask R-CNN (det)"),
-            ("predict", "segkit.predict", "PredictConfig", _predict, "predict with a checkpoint")):
-        import importlib
-
-        sub = commands.add_parser(name, help=text)
-        add_arguments(sub, getattr(importlib.import_module(module), config_name), positional=("task",))
-        sub.set_defaults(handler=handler)
+    _config_commands(commands, suites, studies)
     return parser
+
+
+def _config_commands(commands, suites, studies) -> None:
+    """Commands driven by one typed config each: flags and --config from the dataclass."""
+    from segkit.bench.proxy import ProxyConfig
+    from segkit.bench.table2 import Table2Config
+    from segkit.config import add_arguments
+    from segkit.predict import PredictConfig
+    from segkit.pseudo_label import PseudoLabelConfig
+    from segkit.studies.shape_texture import StudyConfig
+    from segkit.train import TrainConfig
+
+    for parent, name, text, config, handler, positional in (
+            (commands, "train", "train DeepLab (seg) or Mask R-CNN (det)", TrainConfig, _train, ("task",)),
+            (commands, "predict", "predict with a checkpoint", PredictConfig, _predict, ("task",)),
+            (commands, "pseudo-label", "pseudo ground truth for unlabeled images from trained models", PseudoLabelConfig,
+             _pseudo_label, ()),
+            (suites, "table2", "the paper's Table 2, re-run (GPU box)", Table2Config, _table2, ()),
+            (suites, "proxy", "the Table 2 pipeline on generated data, on a CPU", ProxyConfig, _proxy, ()),
+            (studies, "shape-texture", "domain and object classifiers on silhouettes and textures", StudyConfig, _study, ())):
+        sub = parent.add_parser(name, help=text)
+        add_arguments(sub, config, positional=positional)
+        sub.set_defaults(handler=handler)
 
 
 def _dataset_roots(parser) -> None:
