@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from PIL import Image
 from torch.utils.data import Dataset
 
 from segkit import labels
@@ -17,7 +18,12 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
 def read_image(path) -> np.ndarray:
-    image = read_png(path) if str(path).endswith(".png") else np.asarray(__import__("PIL.Image").Image.open(path).convert("RGB"))
+    """(H, W, 3) uint8 RGB of a PNG or JPEG."""
+    if str(path).endswith(".png"):
+        image = read_png(path)
+    else:
+        with Image.open(path) as opened:
+            image = np.asarray(opened.convert("RGB"))
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     return np.ascontiguousarray(image[..., :3])
