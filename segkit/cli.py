@@ -40,23 +40,20 @@ def _ground_truth(args):
 
 
 def _evaluate(args) -> int:
+    from segkit.evaluation import strict_json
     from segkit.evaluation.files import evaluate_predictions, format_metrics
     from segkit.formats.atomic import write_json
 
     metrics = evaluate_predictions(_ground_truth(args), Path(args.pred), pred_ids=args.pred_ids, workers=args.workers)
     print(format_metrics(metrics))
     if args.json:
-        write_json(args.json, _strict_json(metrics), indent=2)
+        write_json(args.json, strict_json(metrics), indent=2)
     return 0
 
 
-def _strict_json(metrics: dict) -> dict:
-    """NaN (a score undefined: a class in neither ground truth nor prediction) as null, as JSON allows."""
-    return {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
-            for task, values in metrics.items()}
-
 
 def _evaluate_instances(args) -> int:
+    from segkit.evaluation import strict_json
     from segkit.evaluation.instances import align_results, coco_mask_ap, ground_truth_from_records, load_predictions
     from segkit.formats.atomic import write_json
     from segkit.formats.coco import load_coco
@@ -74,7 +71,7 @@ def _evaluate_instances(args) -> int:
         if key.startswith("AP-"):
             print(f"  {key[3:]:<15}{'  n/a' if value != value else f'{100 * value:6.2f}'}")
     if args.json:
-        write_json(args.json, _strict_json(metrics), indent=2)
+        write_json(args.json, strict_json(metrics), indent=2)
     if args.export_cityscapes:
         from segkit.evaluation.instances import export_cityscapes_instances
 

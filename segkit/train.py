@@ -273,8 +273,10 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
         if validate_now and main_process:
             metric = validate(_unwrap(model), config, device)
             model.train()
+            from segkit.evaluation import strict_json
+
             with open(log_path, "a") as handle:
-                handle.write(json.dumps({"step": step, "validation": _strict(metric)}) + "\n")
+                handle.write(json.dumps({"step": step, "validation": strict_json(metric)}) + "\n")
             if board is not None:
                 headline = "mIoU" if config.task == "seg" else "AP"
                 board.add_scalar(f"val/{headline}", next(iter(metric.values()))[headline], step)
@@ -347,12 +349,6 @@ def _tensorboard(folder: Path):
     except ImportError:
         return None
     return SummaryWriter(str(folder / "tensorboard"))
-
-
-def _strict(metrics: dict) -> dict:
-    """NaN scores (undefined: a class absent from both sides) as null, so the log is strict JSON."""
-    return {task: {k: None if isinstance(v, float) and v != v else v for k, v in values.items()}
-            for task, values in metrics.items()}
 
 
 def _unwrap(model):

@@ -187,8 +187,9 @@ class Suite:
             from segkit.data import catalog
 
             records = catalog.get(self.config.val, cityscapes_root=self.config.cityscapes)
-            metrics = evaluate_predictions(records, predictions)["sem_seg"]
-            return {"metrics": {k: (None if isinstance(v, float) and v != v else v) for k, v in metrics.items()}}
+            from segkit.evaluation import strict_json
+
+            return {"metrics": strict_json(evaluate_predictions(records, predictions))["sem_seg"]}
 
         return run_stage(folder, f"evaluate {name}", work)["metrics"]
 
