@@ -38,14 +38,12 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _GREY = 0  # PNG colour type of single-channel images: label maps
 
 
-def _read_grey_fast(path) -> np.ndarray | None:
+def _read_grey_fast(data: bytes) -> np.ndarray | None:
     """Grey PNGs through libspng (1.5-3x faster than Pillow on label maps); None for other kinds."""
     try:
         import pyspng
     except ImportError:
         return None
-    with open(path, "rb") as handle:
-        data = handle.read()
     if data[:8] != _PNG_SIGNATURE or len(data) < 33 or data[25] != _GREY:
         return None
     eight_bit = data[24] == 8
@@ -60,13 +58,17 @@ def _read_grey_fast(path) -> np.ndarray | None:
 def read_png(path: str | os.PathLike) -> np.ndarray:
     """Read a PNG as stored: uint8 for 8-bit grey/RGB/RGBA, uint16 for 16-bit grey. Palette images give indices."""
     try:
-        fast = _read_grey_fast(path)
-        if fast is not None:
-            return fast
+        with open(path, "rb") as handle:
+            data = handle.read()  # once: libspng takes grey images, Pillow the rest
     except FileNotFoundError:
         raise UserError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    fast = _read_grey_fast(data)
+    if fast is not None:
+        return fast
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
             image.load()
             if image.mode in ("I", "I;16", "I;16B"):
                 array = np.asarray(image)
@@ -78,8 +80,6 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
             if image.mode == "1":
                 return np.asarray(image).astype(np.uint8)
             raise UserError(f"{path}: unsupported PNG mode {image.mode}")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
     except (OSError, SyntaxError) as exc:
         raise UserError(f"{path}: not a readable image ({exc})") from None
 
