@@ -294,7 +294,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     if progress is not None:
         progress.close()
     if main_process and config.task == "seg" and config.precise_bn > 0 and step >= config.iterations:
-        state = load_checkpoint(last_path)
+        # ``state`` is the last checkpoint: saved at the final step, or loaded by a run resumed at its end.
         if not state.get("precise_bn"):
             _precise_batch_norm(_unwrap(model), loader, config, device)
             state["model"], state["precise_bn"] = _unwrap(model).state_dict(), config.precise_bn
