@@ -36,7 +36,7 @@ def _ground_truth(args):
     source = args.gt
     if Path(source).is_dir():
         return catalog.cityscapes_layout(Path(source), args.split, "gt", instances_kind="instanceIds")
-    return catalog.get(source, cityscapes_root=args.cityscapes, gta5_root=args.gta5, synthia_root=args.synthia)
+    return catalog.get(source, roots={name: getattr(args, name) for name in catalog.ROOTED})
 
 
 def _evaluate(args) -> int:
@@ -239,9 +239,10 @@ def _config_commands(commands, suites, studies) -> None:
 
 
 def _dataset_roots(parser) -> None:
-    parser.add_argument("--cityscapes", help="Cityscapes root (default: $CITYSCAPES_DATASET)")
-    parser.add_argument("--gta5", help="GTA5 root (default: $GTA5_DATASET)")
-    parser.add_argument("--synthia", help="SYNTHIA-RAND-CITYSCAPES root (default: $SYNTHIA_DATASET)")
+    from segkit.data.catalog import DATASETS, ROOTED
+
+    for name in ROOTED:
+        parser.add_argument(f"--{name}", metavar="DIR", help=f"the {name} folder (default: ${DATASETS[name].variable})")
 
 
 def main(argv: list[str] | None = None) -> int:

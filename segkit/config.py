@@ -2,6 +2,9 @@
 
 Precedence: the dataclass defaults, then ``--config FILE.toml``, then flags. The resolved config is written
 as TOML beside a command's outputs, and reads back through ``--config`` unchanged.
+
+A dict field whose metadata names ``keys`` (the dataset roots: ``catalog.roots_field()``) takes each key as a flag
+and a top-level TOML setting of its own: ``--camvid DIR`` or ``camvid = "DIR"`` sets ``roots["camvid"]``.
 """
 from __future__ import annotations
 
@@ -73,10 +76,19 @@ def _coerce_scalar(kind, value, name: str, source: str):
     return value
 
 
+def _keyed(cls) -> dict[str, str]:
+    """Flag or TOML key -> the dict field that holds it."""
+    return {key: f.name for f in dataclasses.fields(cls) for key in f.metadata.get("keys", ())}
+
+
 def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str, ...] = ()) -> None:
     """``--config`` plus one flag per field (defaults None, so only what was given overrides)."""
     parser.add_argument("--config", type=Path, help="a TOML file of settings (flags override it)")
+    for key in _keyed(cls):
+        parser.add_argument("--" + key, default=None, metavar="DIR", help=f"the {key} dataset folder")
     for field in dataclasses.fields(cls):
+        if field.metadata.get("keys"):
+            continue
         help_text = field.metadata.get("help", "")
         default = field.default if field.default is not dataclasses.MISSING else None
         if field.name in positional:
@@ -95,6 +107,7 @@ def resolve(cls, args: argparse.Namespace):
     """Build the config from defaults, the TOML file and the flags, checking names and types."""
     values = {}
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    keyed = _keyed(cls)
     if getattr(args, "config", None):
         path = Path(args.config)
         try:
@@ -105,13 +118,20 @@ def resolve(cls, args: argparse.Namespace):
             raise UserError(f"{path}: not valid TOML ({exc})") from None
         for key, value in data.items():
             name = key.replace("-", "_")
+            if key in keyed:
+                values.setdefault(keyed[key], {})[key] = _coerce_scalar(str, value, key, str(path))
+                continue
             if name not in fields:
                 raise UserError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
             values[name] = _coerce(cls, fields[name], value, str(path))
     for name, field in fields.items():
         given = getattr(args, name, None)
-        if given is not None:
+        if given is not None and not field.metadata.get("keys"):
             values[name] = _coerce(cls, field, given, "flag")
+    for key, name in keyed.items():
+        given = getattr(args, key, None)
+        if given is not None:
+            values[name] = {**values.get(name, {}), key: given}
     missing = [n for n, f in fields.items() if n not in values and f.default is dataclasses.MISSING
                and f.default_factory is dataclasses.MISSING]
     if missing:
@@ -144,6 +164,8 @@ def to_toml(config) -> str:
     lines = []
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
-        if value is not None:
+        if field.metadata.get("keys"):
+            lines += [f"{key} = {_toml_value(str(folder))}" for key, folder in value.items() if folder is not None]
+        elif value is not None:
             lines.append(f"{field.name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

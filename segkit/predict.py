@@ -14,6 +14,7 @@ import numpy as np
 
 from segkit import labels
 from segkit.config import to_toml
+from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
 
@@ -31,9 +32,7 @@ class PredictConfig:
     mask_threshold: float = 0.5
     batch_size: int = 1
     device: str = "auto"
-    cityscapes: str | None = None
-    gta5: str | None = None
-    synthia: str | None = None
+    roots: dict[str, str] = roots_field()
 
     def __post_init__(self):
         for name in ("checkpoint", "data", "out"):
@@ -145,8 +144,7 @@ def predict(config: PredictConfig) -> dict:
     from segkit.formats.png import write_png
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
-    records = catalog.records_for(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5,
-                                  synthia_root=config.synthia)
+    records = catalog.records_for(config.data, roots=config.roots)
     model = load_model(config.checkpoint, config.task, device)
     config.out.mkdir(parents=True, exist_ok=True)
     write_text(config.out / "config.toml", to_toml(config))

@@ -16,6 +16,7 @@ import numpy as np
 
 from segkit import labels
 from segkit.config import to_toml
+from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
 
@@ -33,9 +34,7 @@ class PseudoLabelConfig:
     flip: bool = False
     score_threshold: float = field(default=0.0, metadata={"help": "det: keep detections scoring at least this"})
     device: str = "auto"
-    cityscapes: str | None = None
-    gta5: str | None = None
-    synthia: str | None = None
+    roots: dict[str, str] = roots_field()
 
     def __post_init__(self):
         for name in ("seg", "data", "out"):
@@ -86,8 +85,7 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.predict import PredictConfig, _segment, detections_to_coco, load_model
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
-    records = catalog.records_for(config.data, cityscapes_root=config.cityscapes, gta5_root=config.gta5,
-                                  synthia_root=config.synthia)
+    records = catalog.records_for(config.data, roots=config.roots)
     seg_model = load_model(config.seg, "seg", device)
     det_model = load_model(Path(config.det), "det", device) if config.mode == "fused" else None
     view = PredictConfig(task="seg", checkpoint=config.seg, data=config.data, out=config.out, scale=config.scale, flip=config.flip)

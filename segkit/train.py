@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.config import to_toml
+from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
 
@@ -56,9 +57,7 @@ class TrainConfig:
     resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
     progress: bool = True
-    cityscapes: str | None = None
-    gta5: str | None = None
-    synthia: str | None = None
+    roots: dict[str, str] = roots_field()
 
     def __post_init__(self):
         if self.out is None:
@@ -130,19 +129,18 @@ def build_datasets(config: TrainConfig, *, training: bool = True):
     from segkit.data.torch_data import InstanceDataset, MixedDataset, SemanticDataset
     from segkit.data.transforms import Compose, Resize, training_transforms
 
-    roots = dict(cityscapes_root=config.cityscapes, gta5_root=config.gta5, synthia_root=config.synthia)
     kind = SemanticDataset if config.task == "seg" else InstanceDataset
     if training:
         transforms = training_transforms(scale=config.scale, random_scale=tuple(config.random_scale) or None,
                                          crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter)
         parts = []
         for name in config.train:
-            records = [r for r in catalog.get(name, **roots) if (r.label if config.task == "seg" else r.instances)]
+            records = [r for r in catalog.get(name, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
             if not records:
                 raise UserError(f"{name}: no labelled images for {config.task} training")
             parts.append(kind(records, transforms, seed=config.seed))
         return MixedDataset(parts, list(config.train_ratios) or None, seed=config.seed)
-    records = [r for r in catalog.get(config.val, **roots) if (r.label if config.task == "seg" else r.instances)]
+    records = [r for r in catalog.get(config.val, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
     return kind(records, Compose([Resize(scale=config.scale)]) if config.scale != 1.0 else None)
 
 

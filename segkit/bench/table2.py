@@ -12,6 +12,7 @@ from pathlib import Path
 
 from segkit import labels
 from segkit.bench.stages import run_stage
+from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
 PAPER = Path(__file__).resolve().parents[2] / "benchmarks" / "paper_table2.json"
@@ -33,8 +34,7 @@ DOWNLOAD = {
 @dataclass
 class Table2Config:
     out: Path = field(default=Path("results/table2"), metadata={"help": "where models, predictions and reports go"})
-    cityscapes: str | None = None
-    gta5: str | None = None
+    roots: dict[str, str] = roots_field()
     veis: str | None = field(default=None, metadata={"help": "a veis-gen output folder"})
     val: str = "cityscapes:val"
     unlabeled: tuple[str, ...] = field(default=("cityscapes:train", "cityscapes:train_extra"),
@@ -78,7 +78,6 @@ class Suite:
 
     def __init__(self, config: Table2Config):
         self.config = config
-        self.roots = dict(cityscapes=config.cityscapes, gta5=config.gta5, synthia=None)
 
     # --- data
     def check_data(self, rows: list[str]) -> None:
@@ -96,9 +95,9 @@ class Suite:
                         raise UserError("veis: no folder given: pass --veis DIR")
                     catalog.get(f"veis:{self.config.veis}")
                 elif name == "gta5":
-                    catalog.get("gta5", gta5_root=self.config.gta5)
+                    catalog.get("gta5", roots=self.config.roots)
                 else:
-                    catalog.get(self.config.val, cityscapes_root=self.config.cityscapes)
+                    catalog.get(self.config.val, roots=self.config.roots)
             except UserError as exc:
                 raise UserError(f"{exc} ({DOWNLOAD[name]})") from None
 
@@ -118,7 +117,7 @@ class Suite:
             iterations=c.retrain_iterations if key == "retrain" else c.seg_iterations, batch_size=c.seg_batch_size,
             lr=c.seg_lr, schedule=c.seg_schedule, step_every=c.seg_step_every, scale=c.seg_scale, random_scale=(),
             crop=c.seg_crop, workers=c.workers, device=c.device, progress=c.progress,
-            resume=(folder / "last.pt").is_file(), cityscapes=c.cityscapes, gta5=c.gta5)
+            resume=(folder / "last.pt").is_file(), roots=c.roots)
         run_stage(folder, f"train seg {key}", lambda: {"steps": train(settings)["steps"]})
         return folder / "last.pt"
 
@@ -142,7 +141,7 @@ class Suite:
         folder = self.config.out / "predictions" / f"{task}_{key}"
         settings = PredictConfig(task=task, checkpoint=checkpoint, data=self.config.val, out=folder,
                                  scale=self.config.predict_scale if task == "seg" else 1.0, device=self.config.device,
-                                 cityscapes=self.config.cityscapes, score_threshold=0.0)
+                                 roots=self.config.roots, score_threshold=0.0)
         run_stage(folder, f"predict {task} {key}", lambda: predict(settings))
         return folder
 
@@ -166,7 +165,7 @@ class Suite:
             for data in self.config.unlabeled:
                 settings = PseudoLabelConfig(seg=seg, det=det, data=data, mode=self.config.pseudo_mode, out=folder,
                                              scale=self.config.predict_scale, device=self.config.device,
-                                             cityscapes=self.config.cityscapes)
+                                             roots=self.config.roots)
                 images += run(settings)["images"]
             return {"images": images}
 
@@ -186,7 +185,7 @@ class Suite:
         def work():
             from segkit.data import catalog
 
-            records = catalog.get(self.config.val, cityscapes_root=self.config.cityscapes)
+            records = catalog.get(self.config.val, roots=self.config.roots)
             from segkit.evaluation import strict_json
 
             return {"metrics": strict_json(evaluate_predictions(records, predictions))["sem_seg"]}

@@ -4,9 +4,13 @@ DatasetCatalog). Names:
     cityscapes:<split>      train, val, test, train_extra (images only); root: --cityscapes or CITYSCAPES_DATASET
     gta5[:<split>]          "Playing for Data": images/NNNNN.png, labels/NNNNN.png, split.mat; root: --gta5 or GTA5_DATASET
     synthia                 SYNTHIA-RAND-CITYSCAPES: RGB/, GT/LABELS/; root: --synthia or SYNTHIA_DATASET
+    camvid:<split>          CamVid, 11 classes, 480x360: <split>.txt, as SegNet ships it; root: --camvid or CAMVID_DATASET
     veis:<DIR>[:<split>]    what veis-gen writes (Cityscapes layout, COCO in annotations/)
     pseudo:<DIR>[:<split>]  pseudo-labels written by segkit (Cityscapes layout, train ids may be 255)
     folder:<DIR>            images only, for prediction and pseudo-labelling
+
+A new dataset joins in one place: a reader and an entry of ``DATASETS``. Commands get a ``--<name> DIR`` flag
+for each dataset with a root folder from that table.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Mapping
 
 from segkit.errors import UserError
 from segkit.formats.cityscapes import IMAGE_DIR, list_records
@@ -29,7 +34,7 @@ class Record:
     name: str
     image: Path
     label: Path | None = None
-    label_format: str = "none"  # cityscapes_ids, gta5, synthia or none
+    label_format: str = "none"  # cityscapes_ids, gta5, synthia, camvid or none
     instances: Path | None = None  # Cityscapes-encoded instance ids (labelId*1000+k)
     split: str = ""
     city: str = ""
@@ -116,6 +121,41 @@ def synthia(split: str = "all", *, root=None) -> list[Record]:
             for p in sorted(images.glob("*.png")) if (label_dir / p.name).is_file()]
 
 
+def camvid(split: str, *, root=None) -> list[Record]:
+    """CamVid's 11-class copy: ``<split>.txt`` lists ``IMAGE LABEL`` pairs relative to the root (SegNet's own
+    lists name /SegNet/CamVid/<split>/..., read as <root>/<split>/...)."""
+    root = _root(root, "CAMVID_DATASET", "camvid", "--camvid")
+    listing = root / f"{split}.txt"
+    if not listing.is_file():
+        raise UserError(f"{listing}: missing; it lists the {split} split's image and label files (camvid:train, val or test)")
+    from segkit.formats.png import read_image_size
+
+    records = []
+    for number, line in enumerate(listing.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise UserError(f"{listing}:{number}: expected 'IMAGE LABEL', got {line.strip()!r}")
+        image, label = (_listed(root, part) for part in parts)
+        for path in (image, label):
+            if not path.is_file():
+                raise UserError(f"{listing}:{number}: {path} does not exist")
+        if read_image_size(image) != read_image_size(label):
+            raise UserError(f"{label}: size {read_image_size(label)} differs from its image's {read_image_size(image)} ({image})")
+        records.append(Record("camvid", image.stem, image, label, "camvid", None, split))
+    if not records:
+        raise UserError(f"{listing}: lists no images")
+    return records
+
+
+def _listed(root: Path, entry: str) -> Path:
+    path = Path(entry)
+    if path.is_absolute() and not path.exists():
+        return root / Path(*path.parts[-2:])
+    return root / path
+
+
 def veis(folder: str, split: str | None = None) -> list[Record]:
     root = Path(folder)
     if not root.is_dir():
@@ -140,29 +180,63 @@ def folder(path: str) -> list[Record]:
     return [Record("folder", p.stem.removesuffix("_leftImg8bit"), p) for p in files]
 
 
-def get(spec: str, *, cityscapes_root=None, gta5_root=None, synthia_root=None) -> list[Record]:
-    """The records of a dataset named like ``cityscapes:val`` or ``veis:/data/veis:train``."""
-    name, _, argument = spec.partition(":")
-    if name == "cityscapes":
-        if not argument:
-            raise UserError("cityscapes: name a split, e.g. cityscapes:val")
-        return cityscapes(argument, root=cityscapes_root)
-    if name == "gta5":
-        return gta5(argument or "all", root=gta5_root)
-    if name == "synthia":
-        return synthia(argument or "all", root=synthia_root)
-    if name in ("veis", "pseudo", "folder"):
-        if not argument:
-            raise UserError(f"{name}: name a folder, e.g. {name}:/data/{name}")
+def _in_folder(reader):
+    """``DIR`` or ``DIR:<split>`` for the datasets that live in a folder named on the command line."""
+    def read(argument: str) -> list[Record]:
         path, _, split = argument.rpartition(":") if ":" in argument else (argument, "", "")
-        if name == "folder":
-            return folder(argument)
-        return (veis if name == "veis" else pseudo)(path, split or None)
-    raise UserError(f"unknown dataset {spec!r} (cityscapes:<split>, gta5[:<split>], synthia, veis:<DIR>, pseudo:<DIR>, folder:<DIR>)")
+        return reader(path, split or None)
+    return read
 
 
-def records_for(data: str, *, cityscapes_root=None, gta5_root=None, synthia_root=None) -> list[Record]:
+@dataclass(frozen=True)
+class Dataset:
+    """One entry of the catalog. ``read`` takes the text after ``name:`` (``default`` when none is given);
+    datasets with a ``variable`` live in a root folder given by ``--<name> DIR`` or that variable."""
+
+    name: str
+    usage: str
+    read: Callable[..., list[Record]]
+    variable: str | None = None
+    default: str | None = None
+
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (
+    Dataset("cityscapes", "cityscapes:<split>", cityscapes, "CITYSCAPES_DATASET"),
+    Dataset("gta5", "gta5[:<split>]", gta5, "GTA5_DATASET", default="all"),
+    Dataset("synthia", "synthia", synthia, "SYNTHIA_DATASET", default="all"),
+    Dataset("camvid", "camvid:<split>", camvid, "CAMVID_DATASET"),
+    Dataset("veis", "veis:<DIR>[:<split>]", _in_folder(veis)),
+    Dataset("pseudo", "pseudo:<DIR>[:<split>]", _in_folder(pseudo)),
+    Dataset("folder", "folder:<DIR>", folder),
+)}
+ROOTED: tuple[str, ...] = tuple(name for name, d in DATASETS.items() if d.variable)
+
+
+def roots_field():
+    """A config field ``roots``: one ``--<dataset> DIR`` flag (and TOML key) per dataset with a root folder."""
+    from dataclasses import field
+
+    variables = ", ".join(f"${DATASETS[name].variable}" for name in ROOTED)
+    return field(default_factory=dict, metadata={"keys": ROOTED, "help": f"dataset folders (else {variables})"})
+
+
+def get(spec: str, *, roots: Mapping[str, str | os.PathLike | None] | None = None) -> list[Record]:
+    """The records of a dataset named like ``cityscapes:val`` or ``veis:/data/veis:train``; ``roots`` maps a
+    dataset's name to its folder (else its environment variable is read)."""
+    name, _, argument = spec.partition(":")
+    dataset = DATASETS.get(name)
+    if dataset is None:
+        raise UserError(f"unknown dataset {spec!r} ({', '.join(d.usage for d in DATASETS.values())})")
+    argument = argument or dataset.default
+    if not argument:
+        raise UserError(f"{name}: name a {'split' if dataset.variable else 'folder'}, e.g. {dataset.usage}")
+    if dataset.variable:
+        return dataset.read(argument, root=(roots or {}).get(name))
+    return dataset.read(argument)
+
+
+def records_for(data: str, *, roots: Mapping[str, str | os.PathLike | None] | None = None) -> list[Record]:
     """A folder of images, or else a dataset name."""
     if Path(data).is_dir():
         return folder(data)
-    return get(data, cityscapes_root=cityscapes_root, gta5_root=gta5_root, synthia_root=synthia_root)
+    return get(data, roots=roots)

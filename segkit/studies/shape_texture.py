@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.config import to_toml
+from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
 PAPER = {"domain_shape": 70.0, "domain_texture": 95.1, "object_shape_synthetic": 89.2, "object_shape_real": 81.0,
@@ -37,7 +38,7 @@ class StudyConfig:
     test_fraction: float = 0.3
     bootstrap: int = 1000
     device: str = "auto"
-    cityscapes: str | None = None
+    roots: dict[str, str] = roots_field()
     note: str = field(default="", metadata={"help": "said in the report (e.g. that 'real' is a stand-in)"})
 
     def __post_init__(self):
@@ -191,7 +192,7 @@ def run_study(config: StudyConfig) -> dict:
     def make_crops():
         entries = []
         for domain, name in (("synthetic", config.synthetic), ("real", config.real)):
-            records = catalog.get(name, cityscapes_root=config.cityscapes)
+            records = catalog.get(name, roots=config.roots)
             entries += extract(records, domain, crops, settings)
         write_index(crops, entries, settings)
         return {"crops": len(entries)}

@@ -24,7 +24,7 @@ def test_modes_and_confidence():
 
 
 def test_both_modes_write_a_dataset_the_catalog_reads(tmp_path, mini_copy, capsys):
-    common = dict(train=("cityscapes:val",), cityscapes=str(mini_copy), iterations=2, batch_size=2, scale=0.5,
+    common = dict(train=("cityscapes:val",), roots={"cityscapes": str(mini_copy)}, iterations=2, batch_size=2, scale=0.5,
                   random_scale=(), workers=0, progress=False)
     train(TrainConfig(task="seg", out=tmp_path / "seg", **common))
     train(TrainConfig(task="det", out=tmp_path / "det", model="maskrcnn_resnet18_fpn_tiny", min_size=64, max_size=128, **common))

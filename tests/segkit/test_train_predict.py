@@ -10,7 +10,7 @@ from segkit.train import TrainConfig, train
 
 def _config(tmp_path, mini_copy, name, **overrides) -> TrainConfig:
     settings = dict(task="seg", out=tmp_path / name, model="deeplabv3_mobilenet_v3_large", train=("cityscapes:val",),
-                    cityscapes=str(mini_copy), iterations=12, batch_size=2, lr=0.02, scale=0.5, random_scale=(),
+                    roots={"cityscapes": str(mini_copy)}, iterations=12, batch_size=2, lr=0.02, scale=0.5, random_scale=(),
                     flip=False, workers=0, log_every=1, checkpoint_every=100, progress=False, seed=1)
     settings.update(overrides)
     return TrainConfig(**settings)

@@ -9,7 +9,7 @@ from segkit.errors import UserError
 
 
 def _config(tmp_path, mini_copy, gta5_root, mixed_dataset, **overrides):
-    settings = dict(out=tmp_path / "table2", cityscapes=str(mini_copy), gta5=str(gta5_root[0]), veis=str(mixed_dataset),
+    settings = dict(out=tmp_path / "table2", roots={"cityscapes": str(mini_copy), "gta5": str(gta5_root[0])}, veis=str(mixed_dataset),
                     unlabeled=("cityscapes:val",), seg_model="deeplabv3_mobilenet_v3_large", seg_init="none",
                     seg_iterations=2, seg_lr=0.01, seg_batch_size=2, seg_scale=1.0, seg_crop=(64, 64),
                     det_model="maskrcnn_resnet18_fpn_tiny", det_init="none", det_iterations=2, det_lr=0.005,
@@ -58,7 +58,7 @@ def test_every_stage_runs_and_a_cut_run_resumes(tmp_path, mini_copy, gta5_root, 
 
 
 def test_missing_data_says_what_to_download(tmp_path, mini_copy, gta5_root, mixed_dataset):
-    config = _config(tmp_path, mini_copy, gta5_root, mixed_dataset, gta5=None, only="gta5")
+    config = _config(tmp_path, mini_copy, gta5_root, mixed_dataset, roots={"cityscapes": str(mini_copy)}, only="gta5")
     with pytest.raises(UserError, match="download the images and labels of GTA5") as info:
         run_table2(config)
     assert "\n" not in str(info.value)

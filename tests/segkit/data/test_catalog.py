@@ -27,7 +27,7 @@ def _png16_rgb(path, array):
 
 def test_gta5_reads_palette_indices_and_colours_and_skips_mismatched(gta5_root, capsys):
     root, ids = gta5_root
-    records = get("gta5", gta5_root=root)
+    records = get("gta5", roots={"gta5": root})
     assert [r.name for r in records] == ["00001", "00002", "00003"]
     err = capsys.readouterr().err
     assert "skipped 1 image(s)" in err and "00004" in err
@@ -35,8 +35,8 @@ def test_gta5_reads_palette_indices_and_colours_and_skips_mismatched(gta5_root, 
         np.testing.assert_array_equal(read_label_ids(record), ids)
     train = read_train_ids(records[0])
     assert train[0, 0] == labels.BY_NAME["sky"].train_id and train[12, 6] == labels.BY_NAME["car"].train_id
-    assert [r.name for r in get("gta5:train", gta5_root=root)] == ["00001", "00003"]
-    assert [r.name for r in get("gta5:val", gta5_root=root)] == ["00002"]
+    assert [r.name for r in get("gta5:train", roots={"gta5": root})] == ["00001", "00003"]
+    assert [r.name for r in get("gta5:val", roots={"gta5": root})] == ["00002"]
 
 
 def test_synthia_maps_its_classes_to_cityscapes(tmp_path):
@@ -48,7 +48,7 @@ def test_synthia_maps_its_classes_to_cityscapes(tmp_path):
     gt = np.stack([synthia_ids, synthia_ids * 0 + 7, synthia_ids * 0], axis=2)  # class, instance, nothing
     _png16_rgb(root / "GT" / "LABELS" / "0000001.png", gt)
     Image.new("RGB", (6, 1)).save(root / "RGB" / "0000001.png")
-    (record,) = get("synthia", synthia_root=root)
+    (record,) = get("synthia", roots={"synthia": root})
     names = [labels.BY_ID[int(i)].name for i in read_label_ids(record)[0]]
     assert names == ["sky", "person", "road", "unlabeled", "unlabeled", "unlabeled"]  # terrain, truck: not in the 16
 
@@ -62,9 +62,9 @@ def test_cityscapes_and_folder(mini_copy, monkeypatch):
 
 @pytest.mark.parametrize("spec, kwargs, message", [
     ("cityscapes:val", {}, "pass --cityscapes DIR or set CITYSCAPES_DATASET"),
-    ("cityscapes:val", {"cityscapes_root": "/nonexistent"}, "/nonexistent: no such folder"),
-    ("cityscapes:train", {"cityscapes_root": "__mini__"}, "expected a folder"),
-    ("gta5", {"gta5_root": "__tmp__"}, "expected folders"),
+    ("cityscapes:val", {"cityscapes": "/nonexistent"}, "/nonexistent: no such folder"),
+    ("cityscapes:train", {"cityscapes": "__mini__"}, "expected a folder"),
+    ("gta5", {"gta5": "__tmp__"}, "expected folders"),
     ("kitti", {}, "unknown dataset 'kitti'"),
     ("cityscapes", {}, "name a split"),
 ])
@@ -72,5 +72,5 @@ def test_missing_roots_and_layouts_are_one_line(spec, kwargs, message, monkeypat
     monkeypatch.delenv("CITYSCAPES_DATASET", raising=False)
     kwargs = {k: (str(mini_copy) if v == "__mini__" else str(tmp_path) if v == "__tmp__" else v) for k, v in kwargs.items()}
     with pytest.raises(UserError, match=message) as info:
-        get(spec, **kwargs)
+        get(spec, roots=kwargs)
     assert "\n" not in str(info.value)
