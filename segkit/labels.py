@@ -105,6 +105,34 @@ for _index, _name in enumerate(SYNTHIA_CLASSES):
     if _name in SYNTHIA_TO_CITYSCAPES:
         SYNTHIA_TO_ID[_index] = BY_NAME[SYNTHIA_TO_CITYSCAPES[_name]].id
 
+# CamVid (the 11-class, 480x360 SegNet copy): label values 0..10 are these classes, 11 is void. Each of the
+# 19 train classes counts as one CamVid class (the usual mapping); training on CamVid labels uses one
+# representative train class per CamVid class, which maps back to the same CamVid class.
+CAMVID_CLASSES: tuple[str, ...] = (
+    "Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol", "Fence", "Car", "Pedestrian", "Bicyclist",
+)
+CAMVID_VOID = len(CAMVID_CLASSES)
+CAMVID_OF_TRAIN_CLASS: dict[str, str] = {
+    "road": "Road", "sidewalk": "Pavement", "building": "Building", "wall": "Building", "fence": "Fence",
+    "pole": "Pole", "traffic light": "SignSymbol", "traffic sign": "SignSymbol", "vegetation": "Tree",
+    "terrain": "Tree", "sky": "Sky", "person": "Pedestrian", "rider": "Bicyclist", "car": "Car", "truck": "Car",
+    "bus": "Car", "train": "Car", "motorcycle": "Bicyclist", "bicycle": "Bicyclist",
+}
+CAMVID_REPRESENTATIVE: dict[str, str] = {
+    "Sky": "sky", "Building": "building", "Pole": "pole", "Road": "road", "Pavement": "sidewalk", "Tree": "vegetation",
+    "SignSymbol": "traffic sign", "Fence": "fence", "Car": "car", "Pedestrian": "person", "Bicyclist": "rider",
+}
+# Things: CamVid classes made only of the detector's foreground classes.
+CAMVID_FOREGROUND: tuple[str, ...] = tuple(
+    c for c in CAMVID_CLASSES if all(t in FOREGROUND_CLASSES for t, v in CAMVID_OF_TRAIN_CLASS.items() if v == c))
+CAMVID_BACKGROUND: tuple[str, ...] = tuple(c for c in CAMVID_CLASSES if c not in CAMVID_FOREGROUND)
+# Train ids (255 included) to CamVid values; an ignored prediction is void, which counts against the class.
+TRAIN_ID_TO_CAMVID: np.ndarray = _lookup(
+    ((BY_NAME[name].train_id, CAMVID_CLASSES.index(c)) for name, c in CAMVID_OF_TRAIN_CLASS.items()), CAMVID_VOID)
+# CamVid values (void and anything above it included) to Cityscapes label ids, for training on CamVid.
+CAMVID_TO_ID: np.ndarray = _lookup(
+    ((CAMVID_CLASSES.index(c), BY_NAME[name].id) for c, name in CAMVID_REPRESENTATIVE.items()), BY_NAME["unlabeled"].id)
+
 # Several ids share a colour (all void classes are black; license plate is car blue): the lowest id wins.
 _COLOR_TO_ID: dict[tuple[int, int, int], int] = {}
 for _lab in sorted(IMAGE_LABELS, key=lambda lab: lab.id):

@@ -110,3 +110,27 @@ def gta5_root(tmp_path):
     _palette_png(root / "labels" / "00004.png", np.zeros((10, 10), np.uint8))  # the wrong size
     savemat(root / "split.mat", {"trainIds": np.array([[1], [3], [4]]), "valIds": np.array([[2]]), "testIds": np.zeros((0, 1))})
     return root, ids
+
+
+def make_camvid_tree(root, *, splits=(("train", 3), ("val", 2)), size=(24, 32), seed=0):
+    """A tiny CamVid-layout tree: <split>/*.png RGB, <split>annot/*.png values 0..11, <split>.txt lists."""
+    from PIL import Image
+
+    generator = np.random.default_rng(seed)
+    for split, count in splits:
+        (root / split).mkdir(parents=True)
+        (root / f"{split}annot").mkdir()
+        lines = []
+        for index in range(count):
+            name = f"0001TP_{split}{index:03d}.png"
+            Image.fromarray(generator.integers(0, 256, (*size, 3), dtype=np.uint8)).save(root / split / name)
+            Image.fromarray(generator.integers(0, 12, size, dtype=np.uint8)).save(root / f"{split}annot" / name)
+            lines.append(f"{split}/{name} {split}annot/{name}")
+        (root / f"{split}.txt").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.fixture
+def camvid_root(tmp_path):
+    """CamVid's layout in tmp: train (3 images) and val (2), 32x24, random labels 0..11."""
+    return make_camvid_tree(tmp_path / "camvid")

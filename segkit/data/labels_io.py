@@ -38,9 +38,21 @@ def read_label_ids(record: Record) -> np.ndarray:
             raise UserError(f"{record.label}: not a readable PNG ({exc})") from None
         classes = data[..., 0] if data.ndim == 3 else data
         return labels.SYNTHIA_TO_ID[classes.astype(np.uint16)]
+    if record.label_format == "camvid":
+        return labels.CAMVID_TO_ID[read_camvid(record)]
     raise UserError(f"{record.label}: unknown label format {record.label_format!r}")
 
 
 def read_train_ids(record: Record) -> np.ndarray:
     """(H, W) uint8 train ids, 255 where ignored."""
     return labels.ID_TO_TRAIN_ID[read_label_ids(record)]
+
+
+def read_camvid(record: Record) -> np.ndarray:
+    """(H, W) uint8 CamVid values: 0..10 the classes of ``labels.CAMVID_CLASSES``, 11 void."""
+    values = read_png(record.label)
+    if values.ndim != 2 or values.dtype != np.uint8:
+        raise UserError(f"{record.label}: expected a single-channel 8-bit CamVid label image")
+    if values.max(initial=0) > labels.CAMVID_VOID:
+        raise UserError(f"{record.label}: holds value {int(values.max())}; CamVid labels are 0..{labels.CAMVID_VOID}")
+    return values

@@ -43,17 +43,36 @@ def match_predictions(records: list[Record], pred_dir: Path) -> list[tuple[Recor
     return [(wanted[name], found[name]) for name in wanted]
 
 
-def _pair_statistics(job) -> dict:
-    from segkit.data.labels_io import read_label_ids
-
-    record, pred_path, pred_ids = job
-    gt = read_label_ids(record)
+def _read_pair(record: Record, pred_path: Path, pred_ids: str, read_gt) -> tuple[np.ndarray, np.ndarray]:
+    gt = read_gt(record)
     pred = read_png(pred_path)
     if pred.ndim != 2:
         raise UserError(f"{pred_path}: expected a single-channel PNG of {pred_ids} ids")
     if pred.shape != gt.shape:
         raise UserError(f"{pred_path}: size {pred.shape[1]}x{pred.shape[0]} differs from the ground truth's "
                         f"{gt.shape[1]}x{gt.shape[0]} ({record.label})")
+    return gt, pred
+
+
+def _camvid_confusion(job) -> np.ndarray:
+    from segkit.data.labels_io import read_camvid
+    from segkit.evaluation.camvid import image_confusion
+
+    record, pred_path, pred_ids = job
+    gt, pred = _read_pair(record, pred_path, pred_ids, read_camvid)
+    if pred.dtype != np.uint8:
+        raise UserError(f"{pred_path}: expected an 8-bit PNG of train ids, got {pred.dtype}")
+    try:
+        return image_confusion(gt, pred)
+    except ValueError as exc:
+        raise UserError(f"{pred_path}: {exc}") from None
+
+
+def _pair_statistics(job) -> dict:
+    from segkit.data.labels_io import read_label_ids
+
+    record, pred_path, pred_ids = job
+    gt, pred = _read_pair(record, pred_path, pred_ids, read_label_ids)
     pred_to_id = None
     if pred_ids == "train":
         if pred.dtype != np.uint8:
@@ -74,23 +93,40 @@ def evaluate_predictions(records: list[Record], pred_dir: Path, *, pred_ids: str
     records = [r for r in records if r.label is not None]
     if not records:
         raise UserError("the ground truth has no labelled images")
+    camvid = {record.label_format == "camvid" for record in records}
+    if len(camvid) > 1:
+        raise UserError("the ground truth mixes CamVid and Cityscapes-class labels: evaluate them apart")
+    if camvid == {True} and pred_ids != "train":
+        raise UserError("--pred-ids label: CamVid evaluation takes train-id predictions")
     jobs = [(record, path, pred_ids) for record, path in match_predictions(records, Path(pred_dir))]
     workers = workers or min(os.cpu_count() or 1, 8)
-    evaluator = SemanticEvaluator()
+    if camvid == {True}:
+        from segkit.evaluation.camvid import CamVidEvaluator
+
+        evaluator, per_image = CamVidEvaluator(), _camvid_confusion
+    else:
+        evaluator, per_image = SemanticEvaluator(), _pair_statistics
     if workers > 1 and len(jobs) >= 2 * workers:
         with ProcessPoolExecutor(workers) as pool:
-            statistics = pool.map(_pair_statistics, jobs, chunksize=4)
-            for stats in statistics:
+            for stats in pool.map(per_image, jobs, chunksize=4):
                 evaluator.add(stats)
     else:
         for job in jobs:
-            evaluator.add(_pair_statistics(job))
-    evaluator.with_instances = all(record.instances is not None for record in records)
+            evaluator.add(per_image(job))
+    if camvid == {False}:
+        evaluator.with_instances = all(record.instances is not None for record in records)
     return evaluator.evaluate()
 
 
 def format_metrics(metrics: dict) -> str:
     metrics = metrics["sem_seg"]
+    if metrics.get("label_set") == "camvid":
+        lines = [f"{'class':<16}{'IoU':>8}"] + [f"{name:<16}{100 * metrics[f'IoU-{name}']:>8.2f}" for name in labels.CAMVID_CLASSES]
+        lines += ["-" * 24, f"{'mIoU (11 classes)':<16}{100 * metrics['mIoU']:>8.2f}",
+                  f"{'things (4)':<16}{100 * metrics['mIoU_foreground']:>8.2f}",
+                  f"{'stuff (7)':<16}{100 * metrics['mIoU_background']:>8.2f}",
+                  f"{'pixel accuracy':<16}{100 * metrics['pixel_accuracy']:>8.2f}", f"{metrics['images']} images (CamVid)"]
+        return "\n".join(lines)
     has_instances = "iIoU" in metrics
     lines = [f"{'class':<16}{'IoU':>8}" + (f"{'iIoU':>8}" if has_instances else "")]
     for name in labels.TRAIN_CLASSES:

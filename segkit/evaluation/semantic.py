@@ -38,6 +38,13 @@ TRAIN_ID_TO_ID_STRICT[labels.IGNORE_TRAIN_ID] = labels.TRAIN_ID_TO_ID[labels.IGN
 _CATEGORY_OF = {category: np.isin(np.arange(256), ids) for category, ids in _INSTANCE_CATEGORIES.items()}
 
 
+def confusion_matrix(gt: np.ndarray, pred: np.ndarray, size: int) -> np.ndarray:
+    """(size, size) int64 pixel counts, ground-truth values in rows and predicted values in columns; both
+    maps hold values below ``size``."""
+    code = gt.astype(np.int64).ravel() * size + pred.astype(np.int64).ravel()
+    return np.bincount(code, minlength=size * size).reshape(size, size)
+
+
 def image_statistics(gt: np.ndarray, pred: np.ndarray, instances: np.ndarray | None,
                      pred_to_id: np.ndarray | None = None) -> dict:
     """One image's contribution: the confusion matrix (gt rows, prediction columns) and the weighted
@@ -53,8 +60,7 @@ def image_statistics(gt: np.ndarray, pred: np.ndarray, instances: np.ndarray | N
         if ids.dtype != np.uint8 and ids.max(initial=0) > 255:
             unknown = sorted(int(i) for i in set(np.unique(ids).tolist()) - labels.KNOWN_IDS)
             raise ValueError(f"{what} holds unknown label ids {unknown}")
-    code = (gt.astype(np.uint16) << 8) | pred.astype(np.uint16)
-    table = np.bincount(code.ravel(), minlength=65536).reshape(256, 256)
+    table = confusion_matrix(gt, pred, 256)
     if pred_to_id is not None:
         present = np.flatnonzero(table.sum(0))
         invalid = present[pred_to_id[present] < 0]
