@@ -134,16 +134,17 @@ def _table2(args) -> int:
     return 0
 
 
-def _proxy(args) -> int:
-    from segkit.bench.proxy import ProxyConfig, run_proxy
+def _sim2real(args) -> int:
+    from segkit.bench.sim2real import Sim2RealConfig, run_sim2real
     from segkit.config import resolve
 
-    config = resolve(ProxyConfig, args)
-    report = run_proxy(config)
-    print("proxy benchmark (generated data, not Cityscapes): mIoU, foreground, background")
-    for name, row in report["rows"].items():
-        print(f"  {row['row']:<40} {row['mIoU']:>6} {row['mIoU_foreground']:>6} {row['mIoU_background']:>6}")
-    print(f"report: {config.out / 'proxy.md'}")
+    config = resolve(Sim2RealConfig, args)
+    report = run_sim2real(config)
+    print(f"synthetic-only training, real {config.target}: mIoU, things, stuff (paper's CamVid mIoU)")
+    for row in report["rows"].values():
+        paper = "" if row["paper_mIoU"] is None else f"  ({row['paper_mIoU']})"
+        print(f"  {row['row']:<46} {row['mIoU']:>6} {row['mIoU_things']:>6} {row['mIoU_stuff']:>6}{paper}")
+    print(f"report: {config.out / 'sim2real.md'}")
     return 0
 
 
@@ -217,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config_commands(commands, suites, studies) -> None:
     """Commands driven by one typed config each: flags and --config from the dataclass."""
-    from segkit.bench.proxy import ProxyConfig
+    from segkit.bench.sim2real import Sim2RealConfig
     from segkit.bench.table2 import Table2Config
     from segkit.config import add_arguments
     from segkit.predict import PredictConfig
@@ -231,7 +232,8 @@ def _config_commands(commands, suites, studies) -> None:
             (commands, "pseudo-label", "pseudo ground truth for unlabeled images from trained models", PseudoLabelConfig,
              _pseudo_label, ()),
             (suites, "table2", "the paper's Table 2, re-run (GPU box)", Table2Config, _table2, ()),
-            (suites, "proxy", "the Table 2 pipeline on generated data, on a CPU", ProxyConfig, _proxy, ()),
+            (suites, "sim2real", "synthetic training, real target (CamVid): DeepLab, fusion, pseudo-GT, oracle",
+             Sim2RealConfig, _sim2real, ()),
             (studies, "shape-texture", "domain and object classifiers on silhouettes and textures", StudyConfig, _study, ())):
         sub = parent.add_parser(name, help=text)
         add_arguments(sub, config, positional=positional)

@@ -134,3 +134,9 @@ def make_camvid_tree(root, *, splits=(("train", 3), ("val", 2)), size=(24, 32), 
 def camvid_root(tmp_path):
     """CamVid's layout in tmp: train (3 images) and val (2), 32x24, random labels 0..11."""
     return make_camvid_tree(tmp_path / "camvid")
+
+
+@pytest.fixture(scope="session")
+def make_camvid():
+    """make_camvid_tree(root, splits=..., size=(height, width))."""
+    return make_camvid_tree

@@ -49,6 +49,8 @@ class Table2Config:
     seg_batch_size: int = 1
     seg_scale: float = 0.5
     seg_crop: tuple[int, ...] = ()
+    seg_random_scale: tuple[float, ...] = field(default=(), metadata={"help": "min and max random scale (none: off)"})
+    seg_color_jitter: bool = False
     det_model: str = "maskrcnn_resnext101_64x4d_fpn"
     det_init: str = "imagenet"
     det_iterations: int = 200000
@@ -59,6 +61,7 @@ class Table2Config:
     det_max_size: int = 2048
     det_crop: tuple[int, ...] = ()
     retrain_iterations: int = 120000
+    retrain_finetune: bool = field(default=False, metadata={"help": "start the retrain from the model that made the pseudo-labels"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
     predict_scale: float = field(default=0.5, metadata={"help": "DeepLab sees val images at this scale"})
     workers: int = 4
@@ -75,9 +78,11 @@ class Table2Config:
 
 class Suite:
     rows = ROWS  # row name -> (the paper's row, what it needs)
+    pseudo_source = "gta5"  # the DeepLab whose predictions (fused with the detector's) become pseudo-labels
 
     def __init__(self, config: Table2Config):
         self.config = config
+        self.target = config.val
 
     # --- data
     def check_data(self, rows: list[str]) -> None:
@@ -112,11 +117,15 @@ class Suite:
 
         folder = self.config.out / "models" / f"seg_{key}"
         c = self.config
+        init = c.seg_init
+        if key == "retrain" and c.retrain_finetune:
+            init = str(self.train_seg(self.pseudo_source))
         settings = TrainConfig(
-            task="seg", out=folder, model=c.seg_model, init=c.seg_init, train=self.datasets(key),
+            task="seg", out=folder, model=c.seg_model, init=init, train=self.datasets(key),
             iterations=c.retrain_iterations if key == "retrain" else c.seg_iterations, batch_size=c.seg_batch_size,
-            lr=c.seg_lr, schedule=c.seg_schedule, step_every=c.seg_step_every, scale=c.seg_scale, random_scale=(),
-            crop=c.seg_crop, workers=c.workers, device=c.device, progress=c.progress,
+            lr=c.seg_lr, schedule=c.seg_schedule, step_every=c.seg_step_every, scale=c.seg_scale,
+            random_scale=c.seg_random_scale, crop=c.seg_crop, color_jitter=c.seg_color_jitter, workers=c.workers,
+            device=c.device, progress=c.progress,
             resume=(folder / "last.pt").is_file(), roots=c.roots)
         run_stage(folder, f"train seg {key}", lambda: {"steps": train(settings)["steps"]})
         return folder / "last.pt"
@@ -139,7 +148,7 @@ class Suite:
         from segkit.predict import PredictConfig, predict
 
         folder = self.config.out / "predictions" / f"{task}_{key}"
-        settings = PredictConfig(task=task, checkpoint=checkpoint, data=self.config.val, out=folder,
+        settings = PredictConfig(task=task, checkpoint=checkpoint, data=self.target, out=folder,
                                  scale=self.config.predict_scale if task == "seg" else 1.0, device=self.config.device,
                                  roots=self.config.roots, score_threshold=0.0)
         run_stage(folder, f"predict {task} {key}", lambda: predict(settings))
@@ -158,7 +167,7 @@ class Suite:
         from segkit.pseudo_label import PseudoLabelConfig, run
 
         folder = self.config.out / "pseudo"
-        seg, det = self.train_seg("gta5"), self.train_det()
+        seg, det = self.train_seg(self.pseudo_source), self.train_det()
 
         def work():
             images = 0
@@ -185,7 +194,7 @@ class Suite:
         def work():
             from segkit.data import catalog
 
-            records = catalog.get(self.config.val, roots=self.config.roots)
+            records = catalog.get(self.target, roots=self.config.roots)
             from segkit.evaluation import strict_json
 
             return {"metrics": strict_json(evaluate_predictions(records, predictions))["sem_seg"]}

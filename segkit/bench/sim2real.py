@@ -1,0 +1,212 @@
+"""`segkit bench sim2real`: trained on synthetic images only, segment real ones (the paper's claim, measured).
+
+veis-gen makes a synthetic training set at the target's size; DeepLab and Mask R-CNN train on it from ImageNet;
+they predict the real target, their outputs are fused; the target's unlabeled training images (their labels
+unused) get pseudo-labels; DeepLab is trained again on synthetic + pseudo-labels. An oracle, the same DeepLab
+trained on the target's real training labels, is the ceiling. Every stage caches its outputs as in
+`bench table2`, so a killed run continues where it stopped.
+
+The report gives each row's per-class IoU beside the paper's CamVid numbers (Table 4: mIoU only), the
+things and stuff means, and for each thing class how much of its real pixels the detector's pasted masks
+cover (recall) and how much of what it pasted is right (precision).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from segkit.bench.stages import run_stage
+from segkit.bench.table2 import Suite
+from segkit.data.catalog import roots_field
+from segkit.errors import UserError
+
+ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
+    "deeplab": ("DeepLab (synthetic only)", "seg:veis", "GTA5+VEIS"),
+    "ours": ("Ours (DeepLab + Mask R-CNN, fused)", "fuse:veis", "Ours"),
+    "deeplab_psgt": ("DeepLab & ps-GT", "seg:retrain", None),
+    "ours_psgt": ("Ours & ps-GT", "fuse:retrain", "Ours & pseudo-GT"),
+    "oracle": ("Oracle (DeepLab on the target's real labels)", "seg:oracle", None),
+}
+# Saleh et al., Table 4: mIoU (%) on CamVid over the 11 classes.
+PAPER_CAMVID = {"GTA5": 44.6, "GTA5+VEIS": 44.4, "Ours": 47.6, "Ours & pseudo-GT": 48.8}
+
+
+@dataclass
+class Sim2RealConfig:
+    out: Path = field(default=Path("results/sim2real"), metadata={"help": "data, models, predictions, report"})
+    target: str = field(default="camvid:val", metadata={"help": "the real labelled images to segment"})
+    unlabeled: tuple[str, ...] = field(default=("camvid:train",), metadata={"help": "real images for pseudo-labels (labels unused)"})
+    oracle: str = field(default="camvid:train", metadata={"help": "the target's real training labels (the oracle row)"})
+    roots: dict[str, str] = roots_field()
+    only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
+    veis: str | None = field(default=None, metadata={"help": "an existing veis-gen output to train on (else generated)"})
+    source_count: int = field(default=600, metadata={"help": "synthetic images to generate"})
+    size: str = field(default="", metadata={"help": "WIDTHxHEIGHT of the synthetic images (default: the target's)"})
+    scenes: str = "mixed"
+    seed: int = 0
+    generate_workers: int = 2
+    generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with more generator settings"})
+    seg_model: str = "deeplabv3plus_efficientnet_lite0"
+    seg_init: str = "imagenet"
+    seg_iterations: int = 500
+    seg_lr: float = 0.01
+    seg_schedule: str = "poly"
+    seg_step_every: int = 40000
+    seg_batch_size: int = 8
+    seg_scale: float = 1.0
+    seg_crop: tuple[int, ...] = (240, 320)
+    seg_random_scale: tuple[float, ...] = (0.75, 1.25)
+    seg_color_jitter: bool = True
+    det_model: str = "maskrcnn_efficientnet_lite0_fpn"
+    det_init: str = "imagenet"
+    det_iterations: int = 500
+    det_lr: float = 0.02
+    det_step_every: int = 400
+    det_batch_size: int = 2
+    det_min_size: int = 360
+    det_max_size: int = 480
+    det_crop: tuple[int, ...] = ()
+    retrain_iterations: int = 300
+    retrain_finetune: bool = field(default=True, metadata={"help": "start the retrain from the synthetic DeepLab"})
+    pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
+    predict_scale: float = 1.0
+    workers: int = 2
+    device: str = "auto"
+    progress: bool = True
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        if self.only is not None and self.only not in ROWS:
+            raise UserError(f"--only: unknown row {self.only!r} (one of: {', '.join(ROWS)})")
+        if self.pseudo_mode not in ("background", "fused"):
+            raise UserError(f"--pseudo-mode: expected background or fused, got {self.pseudo_mode!r}")
+        if self.source_count < 1:
+            raise UserError(f"--source-count: expected at least 1, got {self.source_count}")
+
+
+class Sim2RealSuite(Suite):
+    rows = {name: (title, need) for name, (title, need, _) in ROWS.items()}
+    pseudo_source = "veis"
+
+    def __init__(self, config: Sim2RealConfig, source: Path):
+        self.config, self.target, self.source = config, config.target, source
+
+    def datasets(self, key: str) -> tuple[str, ...]:
+        veis = f"veis:{self.source}"
+        return {"veis": (veis,), "retrain": (veis, f"pseudo:{self.config.out / 'pseudo'}"),
+                "oracle": (self.config.oracle,)}[key]
+
+
+def _generate(config: Sim2RealConfig, folder: Path, size: str) -> dict:
+    """veis-gen in its own process (its renderer and torch do not share one); segkit needs none of its packages."""
+    veis_gen = shutil.which("veis-gen", path=str(Path(sys.executable).parent)) or shutil.which("veis-gen")
+    if veis_gen is None:
+        raise UserError("veis-gen is not installed here: install the generator (pip install 'veis[generate]') "
+                        "or pass --veis DIR with a dataset made elsewhere")
+    command = [veis_gen, "generate", "--out", str(folder), "--count", str(config.source_count), "--size", size,
+               "--seed", str(config.seed), "--scenes", config.scenes, "--workers", str(config.generate_workers),
+               "--progress", "false"]
+    if config.generate_config is not None:
+        command += ["--config", str(config.generate_config)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
+        raise UserError(f"veis-gen failed for {folder}: {last}")
+    return {"images": config.source_count, "size": size}
+
+
+def _target_size(config: Sim2RealConfig) -> str:
+    from segkit.data import catalog
+    from segkit.formats.png import read_image_size
+
+    if config.size:
+        return config.size
+    first = catalog.get(config.target, roots=config.roots)[0]
+    width, height = read_image_size(first.image)
+    return f"{width}x{height}"
+
+
+def run_sim2real(config: Sim2RealConfig) -> dict:
+    from segkit.data import catalog
+
+    records = [r for r in catalog.get(config.target, roots=config.roots) if r.label is not None]
+    if not records:
+        raise UserError(f"{config.target}: no labelled images to evaluate on")
+    rows = [config.only] if config.only else list(ROWS)
+    needs_oracle = "oracle" in rows
+    if needs_oracle:
+        catalog.get(config.oracle, roots=config.roots)
+    if any(ROWS[r][1].endswith("retrain") for r in rows):
+        for data in config.unlabeled:
+            catalog.records_for(data, roots=config.roots)
+    if config.veis:
+        source = Path(config.veis)
+        catalog.get(f"veis:{source}")
+    else:
+        source = config.out / "data" / "source"
+        size = _target_size(config)
+        run_stage(source, "generate source", lambda: _generate(config, source, size))
+    suite = Sim2RealSuite(config, source)
+    results = {name: suite.row(name) for name in rows}
+    detector = {}
+    for name in rows:
+        kind, key = ROWS[name][1].split(":")
+        if kind == "fuse":
+            out = config.out / "predictions"
+            detector[name] = detector_pixels(records, out / f"seg_{key}", out / f"fused_{key}" / "instances")
+    from segkit.bench.sim2real_report import write_report
+
+    return write_report(config, results, detector)
+
+
+def class_space(records) -> dict:
+    """How the target's labels are read and how train ids map into its classes (CamVid's 11 or the 19)."""
+    from segkit import labels
+    from segkit.data.labels_io import read_camvid, read_train_ids
+
+    if all(r.label_format == "camvid" for r in records):
+        return {"classes": labels.CAMVID_CLASSES, "things": labels.CAMVID_FOREGROUND, "read": read_camvid,
+                "from_train_id": labels.TRAIN_ID_TO_CAMVID, "void": labels.CAMVID_VOID}
+    return {"classes": labels.TRAIN_CLASSES, "things": labels.FOREGROUND_CLASSES, "read": read_train_ids,
+            "from_train_id": np.arange(256), "void": labels.IGNORE_TRAIN_ID}
+
+
+def detector_pixels(records, semantic_dir: Path, instances_dir: Path) -> dict:
+    """Per thing class: real pixels, what the detector pasted there (recall, precision) and DeepLab's own recall.
+
+    A pixel is pasted where the fused instance map holds an instance id (label id * 1000 + k)."""
+    from segkit import labels
+    from segkit.formats.png import read_png
+
+    space = class_space(records)
+    classes, void = space["classes"], space["void"]
+    size = max(len(classes), void) + 1
+    real, pasted, hit, seg_hit = (np.zeros(size, dtype=np.int64) for _ in range(4))
+    for record in records:
+        gt = space["read"](record)
+        instances = read_png(instances_dir / f"{record.name}_instanceIds.png")
+        semantic = space["from_train_id"][read_png(semantic_dir / f"{record.name}_pred.png")]
+        is_pasted = instances >= 1000
+        pasted_class = np.full(gt.shape, void, dtype=np.int64)
+        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[instances[is_pasted] // 1000]]
+        labelled = gt != void
+        real += np.bincount(gt[labelled], minlength=size)
+        pasted += np.bincount(pasted_class[is_pasted & labelled], minlength=size)
+        hit += np.bincount(gt[is_pasted & labelled & (pasted_class == gt)], minlength=size)
+        seg_hit += np.bincount(gt[labelled & (semantic == gt)], minlength=size)
+    result = {}
+    for name in space["things"]:
+        index = classes.index(name)
+        result[name] = {"real_pixels": int(real[index]), "pasted_pixels": int(pasted[index]),
+                        "recall": _fraction(hit[index], real[index]), "precision": _fraction(hit[index], pasted[index]),
+                        "deeplab_recall": _fraction(seg_hit[index], real[index])}
+    return result
+
+
+def _fraction(part, whole):
+    return None if whole == 0 else float(part) / float(whole)

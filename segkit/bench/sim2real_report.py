@@ -1,0 +1,121 @@
+"""The sim2real report: sim2real.md, sim2real.json and a per-class chart, beside the paper's CamVid numbers."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+from segkit.bench.sim2real import PAPER_CAMVID, ROWS, class_space
+from segkit.bench.stages import MARKER
+
+
+def _pct(value):
+    return None if value is None or value != value else round(100 * value, 2)
+
+
+def _cell(value) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def stage_seconds(out: Path) -> dict[str, float]:
+    """What each cached stage took when it ran (skipped reruns keep the first run's time)."""
+    times = {}
+    for marker in sorted(Path(out).rglob(MARKER)):
+        record = json.loads(marker.read_text())
+        times[record.get("stage", marker.parent.name)] = record.get("seconds", 0.0)
+    return times
+
+
+def write_report(config, results: dict[str, dict], detector: dict[str, dict]) -> dict:
+    import torch
+
+    from segkit.data import catalog
+    from segkit.formats.atomic import write_json, write_text
+
+    space = class_space(catalog.get(config.target, roots=config.roots))
+    classes, things = space["classes"], space["things"]
+    rows = {}
+    for name, metrics in results.items():
+        title, _, paper_row = ROWS[name]
+        rows[name] = {"row": title, "paper_row": paper_row, "paper_mIoU": PAPER_CAMVID.get(paper_row),
+                      "mIoU": _pct(metrics.get("mIoU")), "mIoU_things": _pct(metrics.get("mIoU_foreground")),
+                      "mIoU_stuff": _pct(metrics.get("mIoU_background")),
+                      "pixel_accuracy": _pct(metrics.get("pixel_accuracy")),
+                      "iou": {c: _pct(metrics.get(f"IoU-{c}")) for c in classes}}
+    times = stage_seconds(config.out)
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+               "torch": torch.__version__, "device": "cuda" if torch.cuda.is_available() and config.device != "cpu" else "cpu"}
+    report = {"target": config.target, "classes": list(classes), "things": list(things), "rows": rows,
+              "detector": {name: {c: {k: (_pct(v) if k.endswith(("recall", "precision")) else v) for k, v in s.items()}
+                                  for c, s in per_class.items()} for name, per_class in detector.items()},
+              "paper_camvid_table4": PAPER_CAMVID, "stage_seconds": times,
+              "total_minutes": round(sum(times.values()) / 60, 1), "machine": machine,
+              "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(config).items()}}
+    if "deeplab" in rows and "ours" in rows and rows["ours"]["mIoU"] is not None:
+        report["fusion_gain_mIoU"] = round(rows["ours"]["mIoU"] - rows["deeplab"]["mIoU"], 2)
+    if "deeplab" in rows and "oracle" in rows:
+        report["gap_to_oracle_mIoU"] = round(rows["oracle"]["mIoU"] - rows["deeplab"]["mIoU"], 2)
+    write_text(config.out / "sim2real.md", _markdown(config, report))
+    write_json(config.out / "sim2real.json", report, indent=1)
+    _chart(config.out / "sim2real.png", report)
+    return report
+
+
+def _markdown(config, report: dict) -> str:
+    classes, rows = report["classes"], report["rows"]
+    lines = [f"# Sim-to-real: synthetic training, real {config.target}", "",
+             f"Trained only on {config.source_count if not config.veis else 'the given'} veis-gen images "
+             f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg_model} "
+             f"({config.seg_iterations} steps of {config.seg_batch_size}), detector {config.det_model} "
+             f"({config.det_iterations} steps of {config.det_batch_size}), both from {config.seg_init}. "
+             f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "
+             f"{config.retrain_iterations} steps. The oracle trains the same segmenter on {config.oracle}. "
+             f"IoU (%) on {config.target}; the paper's CamVid mIoU (Table 4) beside each row where it has one.", "",
+             "| row | paper | mIoU | things | stuff | " + " | ".join(classes) + " |",
+             "|---|---|---|---|---|" + "---|" * len(classes)]
+    for row in rows.values():
+        lines.append(f"| {row['row']} | {_cell(row['paper_mIoU'])} | {_cell(row['mIoU'])} | {_cell(row['mIoU_things'])} | "
+                     f"{_cell(row['mIoU_stuff'])} | " + " | ".join(_cell(row["iou"][c]) for c in classes) + " |")
+    lines.append("")
+    if "fusion_gain_mIoU" in report:
+        lines.append(f"Fusion: Ours - DeepLab = {report['fusion_gain_mIoU']:+.2f} mIoU (paper, CamVid: +3.2 over GTA5+VEIS).")
+    if "gap_to_oracle_mIoU" in report:
+        lines.append(f"Oracle - DeepLab (synthetic only) = {report['gap_to_oracle_mIoU']:.2f} mIoU.")
+    for name, per_class in report["detector"].items():
+        lines += ["", f"## What the detector pasted ({rows[name]['row']})", "",
+                  "Recall: the share of a class's real pixels that a pasted mask of that class covers; precision: the "
+                  "share of its pasted (labelled) pixels that are that class; DeepLab recall: the same for DeepLab alone.", "",
+                  "| class | real pixels | pasted pixels | recall | precision | DeepLab recall |", "|---|---|---|---|---|---|"]
+        for c, s in per_class.items():
+            lines.append(f"| {c} | {s['real_pixels']} | {s['pasted_pixels']} | {_cell(s['recall'])} | "
+                         f"{_cell(s['precision'])} | {_cell(s['deeplab_recall'])} |")
+    machine = report["machine"]
+    lines += ["", f"Machine: {machine['cpus']} CPU(s), {machine['platform']}, Python {machine['python']}, torch "
+              f"{machine['torch']}, on {machine['device']}. Stages took {report['total_minutes']} min in all:", ""]
+    lines += [f"- {stage}: {seconds / 60:.1f} min" for stage, seconds in report["stage_seconds"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _chart(path: Path, report: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    classes, rows = report["classes"], report["rows"]
+    figure, axes = plt.subplots(figsize=(max(8, 1.1 * len(classes)), 4))
+    x = np.arange(len(classes))
+    width = 0.8 / max(1, len(rows))
+    for index, row in enumerate(rows.values()):
+        axes.bar(x + (index - (len(rows) - 1) / 2) * width, [row["iou"][c] or 0 for c in classes], width,
+                 label=f"{row['row']}: {_cell(row['mIoU'])}")
+    axes.set_xticks(x, classes, rotation=30, ha="right")
+    axes.set_ylabel("IoU (%)")
+    axes.set_title(f"Synthetic-only training, real {report['target']}: IoU per class (legend: mIoU)")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)

@@ -1,0 +1,104 @@
+"""`segkit bench sim2real` end to end on a tiny CamVid-layout tree with tiny models: generation at the target's
+size, every row, a run cut short that resumes without redoing a stage, and the detector's pixel accounting."""
+import json
+
+import numpy as np
+import pytest
+
+from segkit import labels
+from segkit.bench.sim2real import ROWS, Sim2RealConfig, detector_pixels, run_sim2real
+from segkit.cli import main
+from segkit.data.catalog import get
+from segkit.errors import UserError
+from segkit.formats.png import write_png
+
+
+@pytest.fixture
+def camvid_small(tmp_path, make_camvid):
+    return make_camvid(tmp_path / "camvid", splits=(("train", 2), ("val", 2)), size=(48, 64))
+
+
+def _argv(out, camvid, *extra):
+    return ["bench", "sim2real", "--out", str(out), "--camvid", str(camvid), "--source-count", "4",
+            "--generate-workers", "1", "--seg-model", "deeplabv3_mobilenet_v3_large", "--seg-init", "none",
+            "--seg-iterations", "2", "--seg-batch-size", "2", "--seg-crop", "48", "--seg-crop", "64",
+            "--det-model", "maskrcnn_resnet18_fpn_tiny", "--det-init", "none", "--det-iterations", "2",
+            "--det-min-size", "48", "--det-max-size", "64", "--retrain-iterations", "2", "--workers", "0",
+            "--progress", "false", *extra]
+
+
+def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatch, capsys):
+    import segkit.pseudo_label
+
+    out = tmp_path / "sim2real"
+    real_run = segkit.pseudo_label.run
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segkit.pseudo_label, "run", killed)
+    assert main(_argv(out, camvid_small)) != 0
+    assert "segkit: interrupted" in capsys.readouterr().err
+    source = get(f"veis:{out / 'data' / 'source'}")
+    assert len(source) == 4
+    from segkit.formats.png import read_image_size
+
+    assert read_image_size(source[0].image) == (64, 48)  # the target's size
+    trained = {p.parent.name: p.stat().st_mtime_ns for p in (out / "models").glob("*/last.pt")}
+    assert set(trained) == {"seg_veis", "det_veis"}
+
+    monkeypatch.setattr(segkit.pseudo_label, "run", real_run)
+    capsys.readouterr()
+    assert main(_argv(out, camvid_small)) == 0
+    captured = capsys.readouterr()
+    for stage in ("generate source", "train seg veis", "train det veis", "fuse veis", "evaluate ours"):
+        assert f"[{stage}] done before, skipped" in captured.err
+    assert "[pseudo-label] running" in captured.err and "[train seg oracle] running" in captured.err
+    assert {p.parent.name: p.stat().st_mtime_ns for p in (out / "models").glob("*/last.pt") if p.parent.name in trained} == trained
+    assert "report:" in captured.out
+
+    report = json.loads((out / "sim2real.json").read_text())
+    assert set(report["rows"]) == set(ROWS) and report["classes"] == list(labels.CAMVID_CLASSES)
+    for row in report["rows"].values():
+        assert 0.0 <= row["mIoU"] <= 100.0
+    assert report["rows"]["ours"]["paper_mIoU"] == 47.6 and report["rows"]["oracle"]["paper_mIoU"] is None
+    assert set(report["detector"]["ours"]) == set(labels.CAMVID_FOREGROUND)
+    assert report["fusion_gain_mIoU"] == pytest.approx(report["rows"]["ours"]["mIoU"] - report["rows"]["deeplab"]["mIoU"], abs=0.011)
+    # The retrain started from the synthetic DeepLab, and pseudo-labels cover the unlabeled CamVid images.
+    assert "init = \"" + str(out / "models" / "seg_veis" / "last.pt") in (out / "models" / "seg_retrain" / "config.toml").read_text()
+    assert len(get(f"pseudo:{out / 'pseudo'}")) == 2
+    markdown = (out / "sim2real.md").read_text()
+    assert "| Oracle (DeepLab on the target's real labels) | n/a |" in markdown and "## What the detector pasted" in markdown
+    assert (out / "sim2real.png").stat().st_size > 0
+
+
+def test_detector_pixels_count_exactly(tmp_path, camvid_small):
+    records = get("camvid:val", roots={"camvid": camvid_small})
+    car, road = labels.CAMVID_CLASSES.index("Car"), labels.CAMVID_CLASSES.index("Road")
+    gt = np.full((48, 64), road, np.uint8)
+    gt[10:20, 10:30] = car  # 200 car pixels
+    gt[0, :] = labels.CAMVID_VOID
+    for record in records:
+        write_png(record.label, gt)
+        semantic = np.full((48, 64), labels.BY_NAME["road"].train_id, np.uint8)
+        semantic[10:20, 10:20] = labels.BY_NAME["car"].train_id  # DeepLab finds 100
+        write_png(tmp_path / "seg" / f"{record.name}_pred.png", semantic)
+        instances = labels.TRAIN_ID_TO_ID[semantic].astype(np.uint16)
+        instances[10:20, 15:35] = labels.BY_NAME["truck"].id * 1000  # 150 on cars, 50 on road: both count as Car
+        instances[0, 0:5] = labels.BY_NAME["person"].id * 1000  # on void: not counted
+        write_png(tmp_path / "fused" / f"{record.name}_instanceIds.png", instances)
+    stats = detector_pixels(records, tmp_path / "seg", tmp_path / "fused")
+    assert stats["Car"] == {"real_pixels": 400, "pasted_pixels": 400, "recall": 0.75, "precision": 0.75, "deeplab_recall": 0.5}
+    assert stats["Pedestrian"]["pasted_pixels"] == 0 and stats["Pedestrian"]["precision"] is None
+
+
+def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
+    with pytest.raises(UserError, match="unknown row 'table3'"):
+        Sim2RealConfig(only="table3")
+    monkeypatch.delenv("CAMVID_DATASET", raising=False)
+    with pytest.raises(UserError, match="pass --camvid DIR or set CAMVID_DATASET"):
+        run_sim2real(Sim2RealConfig(out=tmp_path / "x"))
+    (camvid_small / "train.txt").write_text("train/missing.png trainannot/missing.png\n")
+    with pytest.raises(UserError, match=r"train\.txt:1: .*missing\.png does not exist"):
+        run_sim2real(Sim2RealConfig(out=tmp_path / "x", roots={"camvid": str(camvid_small)}))
+    assert not (tmp_path / "x").exists()
