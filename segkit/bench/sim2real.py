@@ -53,7 +53,7 @@ class Sim2RealConfig:
     generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with more generator settings"})
     seg_model: str = "deeplabv3plus_efficientnet_lite0"
     seg_init: str = "imagenet"
-    seg_iterations: int = 500
+    seg_iterations: int = 300
     seg_lr: float = 0.01
     seg_schedule: str = "poly"
     seg_step_every: int = 40000
@@ -64,14 +64,14 @@ class Sim2RealConfig:
     seg_color_jitter: bool = True
     det_model: str = "maskrcnn_efficientnet_lite0_fpn"
     det_init: str = "imagenet"
-    det_iterations: int = 500
-    det_lr: float = 0.02
-    det_step_every: int = 400
+    det_iterations: int = 300
+    det_lr: float = 0.01
+    det_step_every: int = 240
     det_batch_size: int = 2
     det_min_size: int = 360
     det_max_size: int = 480
     det_crop: tuple[int, ...] = ()
-    retrain_iterations: int = 300
+    retrain_iterations: int = 150
     retrain_finetune: bool = field(default=True, metadata={"help": "start the retrain from the synthetic DeepLab"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
     predict_scale: float = 1.0
