@@ -1,0 +1,34 @@
+"""Configs: dataset roots come from the catalog's table as flags and TOML keys, and round-trip through TOML."""
+import argparse
+
+import pytest
+
+from segkit.config import add_arguments, resolve, to_toml
+from segkit.data.catalog import ROOTED
+from segkit.errors import UserError
+from segkit.predict import PredictConfig
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, PredictConfig, positional=("task",))
+    return resolve(PredictConfig, parser.parse_args(argv))
+
+
+def test_every_rooted_dataset_is_a_flag_and_the_flag_beats_the_file(tmp_path):
+    assert set(ROOTED) == {"cityscapes", "gta5", "synthia", "camvid"}
+    toml = tmp_path / "c.toml"
+    toml.write_text('checkpoint = "m.pt"\ndata = "camvid:val"\nout = "o"\ncamvid = "/from/file"\ngta5 = "/g"\n')
+    config = _parse(["seg", "--config", str(toml), "--camvid", "/from/flag"])
+    assert config.roots == {"camvid": "/from/flag", "gta5": "/g"}
+    saved = tmp_path / "saved.toml"
+    saved.write_text(to_toml(config))
+    assert 'camvid = "/from/flag"' in saved.read_text() and "roots" not in saved.read_text()
+    assert _parse(["seg", "--config", str(saved)]) == config
+
+
+def test_a_root_in_toml_must_be_text(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('checkpoint = "m.pt"\ndata = "x"\nout = "o"\ncamvid = 3\n')
+    with pytest.raises(UserError, match="camvid: expected str"):
+        _parse(["seg", "--config", str(toml)])
