@@ -127,7 +127,7 @@ def _target_size(config: Sim2RealConfig) -> str:
     if config.size:
         return config.size
     first = catalog.get(config.target, roots=config.roots)[0]
-    width, height = read_image_size(first.image)
+    height, width = read_image_size(first.image)
     return f"{width}x{height}"
 
 

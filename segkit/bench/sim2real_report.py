@@ -59,7 +59,38 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
     write_text(config.out / "sim2real.md", _markdown(config, report))
     write_json(config.out / "sim2real.json", report, indent=1)
     _chart(config.out / "sim2real.png", report)
+    _examples(config, list(results), space)
     return report
+
+
+def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
+    """sim2real_examples.png: for a few target images, the image, its labels and each row's prediction, in the
+    target's classes (coloured as their Cityscapes counterparts; void black)."""
+    import numpy as np
+
+    from segkit import labels
+    from segkit.data import catalog
+    from segkit.data.torch_data import read_image
+    from segkit.formats.png import read_png, write_png
+
+    records = [r for r in catalog.get(config.target, roots=config.roots) if r.label is not None]
+    picks = [records[i] for i in np.linspace(0, len(records) - 1, min(count, len(records))).round().astype(int)]
+    classes, void = space["classes"], space["void"]
+    palette = np.zeros((256, 3), np.uint8)
+    for index, name in enumerate(classes):
+        palette[index] = labels.BY_NAME[labels.CAMVID_REPRESENTATIVE.get(name, name)].color
+    if void < 256:
+        palette[void] = 0
+    folders = []
+    for name in rows:
+        kind, key = ROWS[name][1].split(":")
+        folders.append(config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}"))
+    lines = []
+    for record in picks:
+        cells = [read_image(record.image), palette[space["read"](record)]]
+        cells += [palette[space["from_train_id"][read_png(folder / f"{record.name}_pred.png")]] for folder in folders]
+        lines.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in cells], axis=1))
+    write_png(config.out / "sim2real_examples.png", np.concatenate(lines, axis=0))
 
 
 def _markdown(config, report: dict) -> str:
@@ -94,6 +125,8 @@ def _markdown(config, report: dict) -> str:
     lines += ["", f"Machine: {machine['cpus']} CPU(s), {machine['platform']}, Python {machine['python']}, torch "
               f"{machine['torch']}, on {machine['device']}. Stages took {report['total_minutes']} min in all:", ""]
     lines += [f"- {stage}: {seconds / 60:.1f} min" for stage, seconds in report["stage_seconds"].items()]
+    lines += ["", "Examples (`sim2real_examples.png`), one target image a line: the image, its labels, then "
+              + ", ".join(row["row"] for row in rows.values()) + "."]
     return "\n".join(lines) + "\n"
 
 

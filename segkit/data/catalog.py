@@ -141,8 +141,9 @@ def camvid(split: str, *, root=None) -> list[Record]:
         for path in (image, label):
             if not path.is_file():
                 raise UserError(f"{listing}:{number}: {path} does not exist")
-        if read_image_size(image) != read_image_size(label):
-            raise UserError(f"{label}: size {read_image_size(label)} differs from its image's {read_image_size(image)} ({image})")
+        (height, width), (label_height, label_width) = read_image_size(image), read_image_size(label)
+        if (height, width) != (label_height, label_width):
+            raise UserError(f"{label}: {label_width}x{label_height} differs from its image's {width}x{height} ({image})")
         records.append(Record("camvid", image.stem, image, label, "camvid", None, split))
     if not records:
         raise UserError(f"{listing}: lists no images")

@@ -43,7 +43,7 @@ def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatc
     assert len(source) == 4
     from segkit.formats.png import read_image_size
 
-    assert read_image_size(source[0].image) == (64, 48)  # the target's size
+    assert read_image_size(source[0].image) == (48, 64)  # the target's size: (height, width)
     trained = {p.parent.name: p.stat().st_mtime_ns for p in (out / "models").glob("*/last.pt")}
     assert set(trained) == {"seg_veis", "det_veis"}
 
@@ -70,6 +70,9 @@ def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatc
     markdown = (out / "sim2real.md").read_text()
     assert "| Oracle (DeepLab on the target's real labels) | n/a |" in markdown and "## What the detector pasted" in markdown
     assert (out / "sim2real.png").stat().st_size > 0
+    from segkit.formats.png import read_png
+
+    assert read_png(out / "sim2real_examples.png").shape == (2 * 52, 7 * 68, 3)  # 2 images x (image, labels, 5 rows)
 
 
 def test_detector_pixels_count_exactly(tmp_path, camvid_small):

@@ -58,7 +58,7 @@ def _break(root, how):
 
 @pytest.mark.parametrize("how, message", [
     ("missing image", r"val\.txt:2: .*0001TP_val001\.png does not exist"),
-    ("label of another size", r"valannot/0001TP_val000\.png: size \(10, 10\) differs"),
+    ("label of another size", r"valannot/0001TP_val000\.png: 10x10 differs from its image's 32x24"),
     ("missing list", r"val\.txt: missing"),
     ("bad line", r"val\.txt:1: expected 'IMAGE LABEL'"),
 ])
