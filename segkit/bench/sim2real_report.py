@@ -52,6 +52,7 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
               "paper_camvid_table4": PAPER_CAMVID, "stage_seconds": times,
               "total_minutes": round(sum(times.values()) / 60, 1), "machine": machine,
               "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(config).items()}}
+    report["confusions"] = {name: _where_pixels_went(config, name, space) for name in ("deeplab", "ours") if name in rows}
     if "deeplab" in rows and "ours" in rows and rows["ours"]["mIoU"] is not None:
         report["fusion_gain_mIoU"] = round(rows["ours"]["mIoU"] - rows["deeplab"]["mIoU"], 2)
     if "deeplab" in rows and "oracle" in rows:
@@ -61,6 +62,39 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
     _chart(config.out / "sim2real.png", report)
     _examples(config, list(results), space)
     return report
+
+
+def _prediction_folder(config, row: str) -> Path:
+    kind, key = ROWS[row][1].split(":")
+    return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
+
+
+def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str, dict[str, float]]:
+    """For each class, the share (%) of its labelled pixels predicted as each of the ``top`` commonest classes."""
+    import numpy as np
+
+    from segkit.data import catalog
+    from segkit.evaluation.semantic import confusion_matrix
+    from segkit.formats.png import read_png
+
+    classes, void = space["classes"], space["void"]
+    size = max(len(classes), void) + 1
+    total = np.zeros((size, size), dtype=np.int64)
+    folder = _prediction_folder(config, row)
+    for record in catalog.get(config.target, roots=config.roots):
+        if record.label is None:
+            continue
+        predicted = space["from_train_id"][read_png(folder / f"{record.name}_pred.png")]
+        total += confusion_matrix(space["read"](record), predicted, size)
+    result = {}
+    for index, name in enumerate(classes):
+        row_counts = total[index]
+        if row_counts.sum() == 0:
+            continue
+        order = np.argsort(-row_counts, kind="stable")[:top]
+        result[name] = {(classes[j] if j < len(classes) else "void"): round(100 * row_counts[j] / row_counts.sum(), 1)
+                        for j in order if row_counts[j] > 0}
+    return result
 
 
 def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
@@ -81,10 +115,7 @@ def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
         palette[index] = labels.BY_NAME[labels.CAMVID_REPRESENTATIVE.get(name, name)].color
     if void < 256:
         palette[void] = 0
-    folders = []
-    for name in rows:
-        kind, key = ROWS[name][1].split(":")
-        folders.append(config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}"))
+    folders = [_prediction_folder(config, name) for name in rows]
     lines = []
     for record in picks:
         cells = [read_image(record.image), palette[space["read"](record)]]
@@ -121,6 +152,10 @@ def _markdown(config, report: dict) -> str:
         for c, s in per_class.items():
             lines.append(f"| {c} | {s['real_pixels']} | {s['pasted_pixels']} | {_cell(s['recall'])} | "
                          f"{_cell(s['precision'])} | {_cell(s['deeplab_recall'])} |")
+    for name, per_class in report["confusions"].items():
+        lines += ["", f"## Where each class's real pixels went ({rows[name]['row']})", "",
+                  "| class | predicted as (% of its labelled pixels) |", "|---|---|"]
+        lines += [f"| {c} | " + ", ".join(f"{p} {v:.1f}" for p, v in went.items()) + " |" for c, went in per_class.items()]
     machine = report["machine"]
     lines += ["", f"Machine: {machine['cpus']} CPU(s), {machine['platform']}, Python {machine['python']}, torch "
               f"{machine['torch']}, on {machine['device']}. Stages took {report['total_minutes']} min in all:", ""]

@@ -63,6 +63,8 @@ def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatc
         assert 0.0 <= row["mIoU"] <= 100.0
     assert report["rows"]["ours"]["paper_mIoU"] == 47.6 and report["rows"]["oracle"]["paper_mIoU"] is None
     assert set(report["detector"]["ours"]) == set(labels.CAMVID_FOREGROUND)
+    for went in report["confusions"]["deeplab"].values():
+        assert 0 < sum(went.values()) <= 100.0 + 1e-6
     assert report["fusion_gain_mIoU"] == pytest.approx(report["rows"]["ours"]["mIoU"] - report["rows"]["deeplab"]["mIoU"], abs=0.011)
     # The retrain started from the synthetic DeepLab, and pseudo-labels cover the unlabeled CamVid images.
     assert "init = \"" + str(out / "models" / "seg_veis" / "last.pt") in (out / "models" / "seg_retrain" / "config.toml").read_text()
