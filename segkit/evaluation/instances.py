@@ -15,19 +15,16 @@ import numpy as np
 
 from segkit import labels
 from segkit.errors import UserError
+from segkit.formats.cityscapes import image_key
 from segkit.formats.coco import CocoBuilder, add_instance_map, decode_mask, load_coco
-
-
-def _stem(file_name: str) -> str:
-    return Path(file_name).name.removesuffix(".png").removesuffix("_leftImg8bit")
 
 
 def align_results(gt: dict, predictions: dict, source: str) -> list[dict]:
     """The predictions' annotations with image ids of the ground truth (matched by file name)."""
-    by_stem = {_stem(image["file_name"]): image["id"] for image in gt["images"]}
+    by_stem = {image_key(image["file_name"]): image["id"] for image in gt["images"]}
     image_of = {}
     for image in predictions["images"]:
-        stem = _stem(image["file_name"])
+        stem = image_key(image["file_name"])
         if stem not in by_stem:
             raise UserError(f"{source}: image {image['file_name']} is not in the ground truth")
         image_of[image["id"]] = by_stem[stem]
@@ -89,7 +86,7 @@ def export_cityscapes_instances(predictions: dict, out: Path, *, min_score: floa
     from segkit.formats.png import write_png
 
     lines: dict[int, list[str]] = {image["id"]: [] for image in predictions["images"]}
-    stems = {image["id"]: _stem(image["file_name"]) for image in predictions["images"]}
+    stems = {image["id"]: image_key(image["file_name"]) for image in predictions["images"]}
     count = 0
     for annotation in sorted(predictions["annotations"], key=lambda a: (a["image_id"], -a.get("score", 0.0))):
         score = float(annotation.get("score", 1.0))
