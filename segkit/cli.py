@@ -89,7 +89,8 @@ def _train(args) -> int:
     if result["rank"] != 0:  # under torchrun every process returns here; one report is enough
         return 0
     last = result["history"][-1] if result["history"] else {}
-    print(f"{config.out}: {result['steps']} steps on {result['device']}, last loss {last.get('loss', float('nan')):.4f}"
+    loss = f", last loss {last['loss']:.4f}" if "loss" in last else " (finished before: nothing to train)"
+    print(f"{config.out}: {result['steps']} steps on {result['device']}{loss}"
           + (f", best validation {100 * result['best']:.2f}" if result["best"] > float("-inf") else ""))
     return 0
 
