@@ -102,7 +102,11 @@ def _merge(args) -> int:
     from veis_gen.generate import merge
 
     result = merge([Path(p) for p in args.shards], Path(args.out), args.split)
-    print(f"{args.out}: {result['images']} images ({result['copied']} files copied); COCO: {result['coco']}")
+    print(f"{args.out}: {result['images']} {result['split']} images ({result['copied']} files copied); COCO: {result['coco']}")
+    if result["missing"]:
+        shown = ", ".join(str(i) for i in result["missing"][:20]) + (", ..." if len(result["missing"]) > 20 else "")
+        print(f"missing {len(result['missing'])} image(s) of the run, indices {shown}: merge their shards too",
+              file=sys.stderr)
     return 0
 
 
@@ -159,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("merge", help="join the folders of --shard runs into one dataset")
     merge.add_argument("shards", nargs="+")
     merge.add_argument("--out", required=True)
-    merge.add_argument("--split", default="train")
+    merge.add_argument("--split", default=None, help="check that the shards hold this split (default: theirs)")
     merge.set_defaults(handler=_merge)
     return parser
 
