@@ -24,6 +24,12 @@ class FusionRules:
     min_area: int = 0
     min_visible: float = 0.0  # drop a detection whose unclaimed part is below this fraction of its mask
 
+    def __post_init__(self):
+        if not 0.0 <= self.min_visible <= 1.0:
+            raise UserError(f"--min-visible: a fraction of the mask, 0..1, got {self.min_visible}")
+        if self.min_area < 0:
+            raise UserError(f"--min-area: expected 0 or more pixels, got {self.min_area}")
+
 
 def fuse(semantic: np.ndarray, masks: np.ndarray, label_ids: np.ndarray, scores: np.ndarray,
          rules: FusionRules = FusionRules(), boxes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:

@@ -110,6 +110,16 @@ def _merge(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veis-gen", description="VEIS-style synthetic urban scenes with exact labels")
     parser.add_argument("--version", action="version", version=f"veis-gen {__version__}")
@@ -154,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser("preview", help="a contact sheet of generated images and their labels")
     sheet.add_argument("dir")
     sheet.add_argument("--out", required=True)
-    sheet.add_argument("--count", type=int, default=12)
-    sheet.add_argument("--columns", type=int, default=2)
-    sheet.add_argument("--width", type=int, default=512, help="width of each image in the sheet")
+    sheet.add_argument("--count", type=_positive, default=12)
+    sheet.add_argument("--columns", type=_positive, default=2)
+    sheet.add_argument("--width", type=_positive, default=512, help="width of each image in the sheet")
     sheet.add_argument("--scenes", choices=("simple", "complex"), help="only this kind of scene")
     sheet.set_defaults(handler=_preview)
 

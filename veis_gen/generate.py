@@ -207,8 +207,9 @@ def _recorded(config: GenerateConfig) -> GenerateConfig:
 
 def write_coco(root: Path, split: str, count: int | None = None) -> Path:
     from veis_gen.writers.coco import coco_from_metas
+    from veis_gen.writers.files import read_meta
 
-    metas = [json.loads(path.read_text()) for index, path in sorted(meta_files(root, split).items())
+    metas = [read_meta(path) for index, path in sorted(meta_files(root, split).items())
              if count is None or index < count]
     path = root / "annotations" / f"instances_{split}.json"
     write_json(path, coco_from_metas(metas))

@@ -126,3 +126,9 @@ def test_polygons_are_read_and_bad_masks_or_out_are_one_line(tmp_path, capsys):
     argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
     assert main(argv[:-1] + [str(tmp_path / "file")]) == 2
     assert "exists and is not a folder (--out)" in capsys.readouterr().err
+
+
+def test_rules_out_of_range_are_one_line(tmp_path, capsys):
+    argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
+    assert main(argv + ["--min-visible", "5"]) == 2
+    assert "--min-visible: a fraction of the mask, 0..1, got 5.0" in capsys.readouterr().err

@@ -34,3 +34,16 @@ def test_a_failed_write_leaves_no_file(tmp_path):
             tmp.write_bytes(b"half")
             raise Boom
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_or_foreign_file_is_named_plainly(tmp_path):
+    from segkit.errors import UserError
+    from segkit.formats.png import read_png
+
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_bytes(b"not an image")
+    with pytest.raises(UserError, match=r"empty\.png: empty file \(0 bytes\)"):
+        read_png(tmp_path / "empty.png")
+    with pytest.raises(UserError, match=r"text\.png: not a readable image \(not a PNG") as info:
+        read_png(tmp_path / "text.png")
+    assert "BytesIO" not in str(info.value)

@@ -83,3 +83,17 @@ def test_merge_checks_everything_before_copying(tmp_path, capsys):
     assert "2 val images" in capsys.readouterr().out
     assert main(["merge", str(tmp_path / "s1"), "--out", str(merged), "--split", "train"]) == 2
     _one_line(capsys, "the shards hold split 'val'")
+
+
+def test_truncated_meta_and_bad_preview_counts_are_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["generate", "--out", str(out), *SMALL]) == 0
+    meta = next(out.rglob("meta/*/*/*.json"))
+    meta.write_text(meta.read_text()[:40])
+    capsys.readouterr()
+    for argv in (["stats", str(out)], ["preview", str(out), "--out", str(tmp_path / "p.png")]):
+        assert main(argv) == 2
+        _one_line(capsys, f"{meta}: not a valid meta file")
+    with pytest.raises(SystemExit):
+        main(["preview", str(out), "--out", str(tmp_path / "p.png"), "--count", "-2"])
+    assert "--count: expected at least 1, got -2" in capsys.readouterr().err
