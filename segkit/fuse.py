@@ -79,12 +79,13 @@ def _window(mask: np.ndarray, box) -> tuple[slice, slice]:
     return slice(y, y + h), slice(x, x + w)
 
 
-def detections_by_image(instances_json) -> dict[str, list[dict]]:
-    """COCO predictions grouped by image key (``formats.cityscapes.image_key``), each with its image's size."""
+def detections_by_image(instances_json, gt_coco=None) -> dict[str, list[dict]]:
+    """COCO predictions grouped by image key (``formats.cityscapes.image_key``), each with its image's size;
+    detectron2's list of results takes its images from ``gt_coco``."""
     from segkit.evaluation.instances import load_predictions
     from segkit.formats.cityscapes import image_key
 
-    data = load_predictions(instances_json)
+    data = load_predictions(instances_json, gt_coco=gt_coco)
     images = {image["id"]: image for image in data["images"]}
     grouped: dict[str, list[dict]] = {image_key(image["file_name"]): [] for image in images.values()}
     for annotation in data["annotations"]:
@@ -133,7 +134,7 @@ def _box(segmentation, mask: np.ndarray) -> list[float]:
     return [float(columns[0]), float(rows[0]), float(columns[-1] - columns[0] + 1), float(rows[-1] - rows[0] + 1)]
 
 
-def fuse_folder(semantic_dir: Path, instances_json: Path, out: Path, rules: FusionRules) -> dict:
+def fuse_folder(semantic_dir: Path, instances_json: Path, out: Path, rules: FusionRules, *, gt_coco=None) -> dict:
     """Fuse every ``<name>_pred.png`` with its detections; writes ``<name>_pred.png`` and ``<name>_instanceIds.png``.
 
     Semantic maps and detections meet by image key: the Cityscapes ``<city>_<seq>_<frame>`` or the file stem.
@@ -145,7 +146,7 @@ def fuse_folder(semantic_dir: Path, instances_json: Path, out: Path, rules: Fusi
 
     if Path(out).exists() and not Path(out).is_dir():
         raise UserError(f"{out}: exists and is not a folder (--out)")
-    grouped = detections_by_image(instances_json)
+    grouped = detections_by_image(instances_json, gt_coco)
     files = sorted(p for p in Path(semantic_dir).glob("*_pred.png"))
     if not files:
         raise UserError(f"{semantic_dir}: no <name>_pred.png files (what segkit predict seg writes)")

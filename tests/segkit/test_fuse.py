@@ -132,3 +132,19 @@ def test_rules_out_of_range_are_one_line(tmp_path, capsys):
     argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
     assert main(argv + ["--min-visible", "5"]) == 2
     assert "--min-visible: a fraction of the mask, 0..1, got 5.0" in capsys.readouterr().err
+
+
+def test_detectron2_results_lists_take_their_images_from_the_gt_coco(tmp_path, capsys):
+    argv = _case(tmp_path, "frankfurt_000000_000294_pred.png", "frankfurt_000000_000294_leftImg8bit.png")
+    coco = json.loads((tmp_path / "inst.json").read_text())
+    gt = {"images": coco["images"], "categories": coco["categories"], "annotations": []}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    results = [{"image_id": 3, "category_id": CAR.id, "segmentation": a["segmentation"], "score": 0.9, "bbox": [2, 2, 4, 4]}
+               for a in coco["annotations"]]
+    (tmp_path / "inst.json").write_text(json.dumps(results))  # what detectron2's COCOEvaluator writes
+    assert main(argv) == 2
+    assert "give the ground-truth COCO file its image_ids refer to with --gt-coco" in capsys.readouterr().err
+    assert main(argv + ["--gt-coco", str(tmp_path / "gt.json")]) == 0
+    assert "1 instances pasted" in capsys.readouterr().out
+    assert main(["evaluate-instances", "--gt", str(tmp_path / "gt.json"), "--pred", str(tmp_path / "inst.json")]) == 0
+    assert "1 detections" in capsys.readouterr().out
