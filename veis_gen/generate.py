@@ -245,7 +245,7 @@ def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:
 
 
 def generate(config: GenerateConfig) -> dict:
-    from veis_gen.assets.loader import prepare
+    from veis_gen.assets.loader import check_mesh_files, prepare
     from veis_gen.assets.pack import load_packs
     from veis_gen.scene.common import foreground_weights
     from veis_gen.scene.library import Library
@@ -254,10 +254,11 @@ def generate(config: GenerateConfig) -> dict:
     records = load_packs(config.pack)
     if not foreground_weights(Library(records), config.class_weights):
         raise UserError("--class-weights: every foreground class weighs 0 (or has no asset): give one a weight above 0")
+    check_mesh_files(records)
+    prepare(records)  # people are built in a spawned process, before any renderer exists
     config.out.mkdir(parents=True, exist_ok=True)
     for stale in config.out.rglob(".*.tmp"):  # half-written files of a killed run (atomic writes' temporaries)
         stale.unlink()
-    prepare(records)  # people are built in a spawned process, before any renderer exists
     write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
     done = _complete(config.out, config.split, meta_files(config.out, config.split))
     todo = [i for i in config.indices if i not in done]

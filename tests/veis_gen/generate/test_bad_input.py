@@ -97,3 +97,26 @@ def test_truncated_meta_and_bad_preview_counts_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["preview", str(out), "--out", str(tmp_path / "p.png"), "--count", "-2"])
     assert "--count: expected at least 1, got -2" in capsys.readouterr().err
+
+
+def _pack(folder, asset: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pack.toml").write_text(f'[pack]\nname = "bad"\nlicense = "CC0"\n\n[[assets]]\n{asset}\n')
+    return folder
+
+
+def test_a_pack_with_nan_vertices_or_bad_recipe_params_fails_before_the_run(tmp_path, capsys):
+    import numpy as np
+    import trimesh
+
+    mesh = trimesh.creation.box(extents=(4.0, 1.8, 1.5))
+    mesh.vertices[0] = [np.nan, 0.0, 0.0]
+    nan_pack = _pack(tmp_path / "nan", 'id = "broken"\nclass = "car"\nmesh = "car.ply"')
+    mesh.export(nan_pack / "car.ply")
+    stopp = _pack(tmp_path / "stopp", 'id = "odd"\nclass = "traffic sign"\nrecipe = "traffic_sign"\n'
+                                      'params = { style = "stopp", size = 0.7 }')
+    for pack, message in ((nan_pack, "car.ply: part"), (stopp, "asset 'odd': recipe 'traffic_sign' cannot be built")):
+        out = tmp_path / f"out_{pack.name}"
+        assert main(["generate", "--out", str(out), *SMALL, "--pack", "builtin", "--pack", str(pack)]) == 2
+        _one_line(capsys, message)
+        assert not out.exists()
