@@ -28,7 +28,7 @@ def main() -> None:
         mask[y:y + h, x:x + w] = rng.random((h, w)) < 0.9
         detections.append({"segmentation": encode_mask(mask), "category_id": 26, "score": float(rng.random())})
     start = time.perf_counter()
-    masks, ids, scores, boxes = decode_detections(detections, (height, width))
+    masks, ids, scores, boxes = decode_detections(detections, (height, width), "synthetic")
     decoding = time.perf_counter() - start
     start = time.perf_counter()
     fuse(semantic, masks, ids, scores, boxes=boxes)

@@ -62,7 +62,7 @@ def _evaluate_instances(args) -> int:
         gt = load_coco(args.gt)
     else:
         gt = ground_truth_from_records([r for r in _ground_truth(args) if r.instances is not None])
-    predictions = load_predictions(args.pred)
+    predictions = load_predictions(args.pred, gt_coco=args.gt_coco or (args.gt if Path(args.gt).is_file() else None))
     metrics = coco_mask_ap(gt, align_results(gt, predictions, args.pred))
     values = metrics["segm"]
     print(f"mask AP {100 * values['AP']:.2f}  AP50 {100 * values['AP50']:.2f}  AP75 {100 * values['AP75']:.2f} "
@@ -89,7 +89,8 @@ def _train(args) -> int:
     if result["rank"] != 0:  # under torchrun every process returns here; one report is enough
         return 0
     last = result["history"][-1] if result["history"] else {}
-    print(f"{config.out}: {result['steps']} steps on {result['device']}, last loss {last.get('loss', float('nan')):.4f}"
+    loss = f", last loss {last['loss']:.4f}" if "loss" in last else " (finished before: nothing to train)"
+    print(f"{config.out}: {result['steps']} steps on {result['device']}{loss}"
           + (f", best validation {100 * result['best']:.2f}" if result["best"] > float("-inf") else ""))
     return 0
 
@@ -107,7 +108,7 @@ def _fuse(args) -> int:
     from segkit.fuse import CLASS_SETS, FusionRules, fuse_folder
 
     rules = FusionRules(CLASS_SETS[args.classes], args.score_threshold, args.min_area, args.min_visible)
-    result = fuse_folder(Path(args.semantic), Path(args.instances), Path(args.out), rules)
+    result = fuse_folder(Path(args.semantic), Path(args.instances), Path(args.out), rules, gt_coco=args.gt_coco)
     print(f"{args.out}: fused {result['images']} images, {result['pasted']} instances pasted")
     return 0
 
@@ -194,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     instances.add_argument("--split", help="with a folder --gt: only this split")
     instances.add_argument("--json", help="also write the metrics here")
     instances.add_argument("--export-cityscapes", help="also write the predictions in the official instance format here")
+    instances.add_argument("--gt-coco", help="with detectron2's coco_instances_results.json: the COCO file its image_ids "
+                                             "refer to (default: --gt when it is a COCO file)")
     _dataset_roots(instances)
     instances.set_defaults(handler=_evaluate_instances)
 
@@ -206,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.add_argument("--score-threshold", type=float, default=0.0)
     fuse.add_argument("--min-area", type=int, default=0)
     fuse.add_argument("--min-visible", type=float, default=0.0, help="drop a detection less visible than this fraction")
+    fuse.add_argument("--gt-coco", help="with detectron2's coco_instances_results.json: the COCO file its image_ids refer to")
     fuse.set_defaults(handler=_fuse)
 
     bench = commands.add_parser("bench", help="benchmark suites")

@@ -4,12 +4,14 @@ Precedence: the dataclass defaults, then ``--config FILE.toml``, then flags. The
 as TOML beside a command's outputs, and reads back through ``--config`` unchanged.
 
 A dict field whose metadata names ``keys`` (the dataset roots: ``catalog.roots_field()``) takes each key as a flag
-and a top-level TOML setting of its own: ``--camvid DIR`` or ``camvid = "DIR"`` sets ``roots["camvid"]``.
+and a top-level TOML setting of its own: ``--camvid DIR`` or ``camvid = "DIR"`` sets ``roots["camvid"]``,
+as an absolute path: a flag's relative to the working directory, a file's relative to the file.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import tomllib
 import types
 import typing
@@ -31,17 +33,18 @@ def _base(annotation):
     return annotation, None
 
 
-def _parse_scalar(kind, text: str, name: str):
+def _parse_scalar(kind, text: str, name: str, source: str = "flag"):
+    where = f"--{name}" if source == "flag" else f"{source}: {name}"
     if kind is bool:
         if text.lower() in ("1", "true", "yes", "on"):
             return True
         if text.lower() in ("0", "false", "no", "off"):
             return False
-        raise UserError(f"--{name}: expected true or false, got {text!r}")
+        raise UserError(f"{where}: expected true or false, got {text!r}")
     try:
         return kind(text)
     except ValueError:
-        raise UserError(f"--{name}: expected {kind.__name__}, got {text!r}") from None
+        raise UserError(f"{where}: expected {kind.__name__}, got {text!r}") from None
 
 
 def _coerce(cls, field: dataclasses.Field, value, source: str):
@@ -66,7 +69,7 @@ def _coerce(cls, field: dataclasses.Field, value, source: str):
 
 def _coerce_scalar(kind, value, name: str, source: str):
     if isinstance(value, str) and kind is not str:
-        return _parse_scalar(kind, value, name)
+        return _parse_scalar(kind, value, name, source)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind is Path:
@@ -118,8 +121,9 @@ def resolve(cls, args: argparse.Namespace):
             raise UserError(f"{path}: not valid TOML ({exc})") from None
         for key, value in data.items():
             name = key.replace("-", "_")
-            if key in keyed:
-                values.setdefault(keyed[key], {})[key] = _coerce_scalar(str, value, key, str(path))
+            if key in keyed:  # a folder: relative to the config file, not to where the command runs
+                folder = _coerce_scalar(str, value, key, str(path))
+                values.setdefault(keyed[key], {})[key] = os.path.abspath(os.path.join(path.parent, folder))
                 continue
             if name not in fields:
                 raise UserError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
@@ -131,7 +135,7 @@ def resolve(cls, args: argparse.Namespace):
     for key, name in keyed.items():
         given = getattr(args, key, None)
         if given is not None:
-            values[name] = {**values.get(name, {}), key: given}
+            values[name] = {**values.get(name, {}), key: os.path.abspath(given)}
     missing = [n for n, f in fields.items() if n not in values and f.default is dataclasses.MISSING
                and f.default_factory is dataclasses.MISSING]
     if missing:

@@ -10,7 +10,8 @@ class UserError(Exception):
 
 
 def run_command(prog: str, command: Callable[[], int]) -> int:
-    """Run a CLI command: a UserError becomes one line on stderr and exit status 2."""
+    """Run a CLI command: a UserError, or a file system error naming its file (a read-only folder, a full
+    disk, a file where a folder should be), becomes one line on stderr and exit status 2."""
     try:
         return command()
     except UserError as exc:
@@ -21,3 +22,8 @@ def run_command(prog: str, command: Callable[[], int]) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a bug, keep its traceback
+            raise
+        print(f"{prog}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

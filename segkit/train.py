@@ -77,6 +77,11 @@ class TrainConfig:
             raise UserError("--crop: give height and width")
         if len(self.random_scale) not in (0, 2):
             raise UserError("--random-scale: give min and max (or nothing)")
+        for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
 
 
 class StepSamples:
@@ -172,7 +177,12 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     # --- processes and device
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is available here (torch sees none); use --device cpu or auto")
     use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    last_path = config.out / "last.pt"
+    if not config.resume and (last_path.exists() or (config.out / "log.jsonl").exists()):
+        raise UserError(f"{config.out}: holds a training run already: continue it with --resume true, or use another --out")
     if world > 1:
         dist.init_process_group("nccl" if use_cuda else "gloo")
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if use_cuda else "cpu")
@@ -190,9 +200,12 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
     autocast, scaler = _autocast(config, device)
     start, best, history = 0, -math.inf, []
-    last_path = config.out / "last.pt"
     if config.resume:
         state = load_checkpoint(last_path)
+        saved = state.get("config", {})
+        if (saved.get("model"), saved.get("task")) != (config.model, config.task):
+            raise UserError(f"{last_path}: a checkpoint of {saved.get('task')} model {saved.get('model')!r}, "
+                            f"not of {config.task} model {config.model!r}: resume with the same --model")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])

@@ -102,8 +102,22 @@ def _merge(args) -> int:
     from veis_gen.generate import merge
 
     result = merge([Path(p) for p in args.shards], Path(args.out), args.split)
-    print(f"{args.out}: {result['images']} images ({result['copied']} files copied); COCO: {result['coco']}")
+    print(f"{args.out}: {result['images']} {result['split']} images ({result['copied']} files copied); COCO: {result['coco']}")
+    if result["missing"]:
+        shown = ", ".join(str(i) for i in result["missing"][:20]) + (", ..." if len(result["missing"]) > 20 else "")
+        print(f"missing {len(result['missing'])} image(s) of the run, indices {shown}: merge their shards too",
+              file=sys.stderr)
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,16 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser("preview", help="a contact sheet of generated images and their labels")
     sheet.add_argument("dir")
     sheet.add_argument("--out", required=True)
-    sheet.add_argument("--count", type=int, default=12)
-    sheet.add_argument("--columns", type=int, default=2)
-    sheet.add_argument("--width", type=int, default=512, help="width of each image in the sheet")
+    sheet.add_argument("--count", type=_positive, default=12)
+    sheet.add_argument("--columns", type=_positive, default=2)
+    sheet.add_argument("--width", type=_positive, default=512, help="width of each image in the sheet")
     sheet.add_argument("--scenes", choices=("simple", "complex"), help="only this kind of scene")
     sheet.set_defaults(handler=_preview)
 
     merge = commands.add_parser("merge", help="join the folders of --shard runs into one dataset")
     merge.add_argument("shards", nargs="+")
     merge.add_argument("--out", required=True)
-    merge.add_argument("--split", default="train")
+    merge.add_argument("--split", default=None, help="check that the shards hold this split (default: theirs)")
     merge.set_defaults(handler=_merge)
     return parser
 

@@ -1,7 +1,6 @@
 """A contact sheet of generated images: the image beside its label colours with instance outlines."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ from segkit import labels
 from segkit.errors import UserError
 from segkit.formats.png import read_png
 from veis_gen.sheet import grid
+from veis_gen.writers.files import read_meta
 
 
 def outlines(instance_ids: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int =
         raise UserError(f"{root}: no generated images{' of kind ' + kind if kind else ''}")
     cells = []
     for path in metas:
-        meta = json.loads(path.read_text())
+        meta = read_meta(path)
         rgb = read_png(root / meta["files"]["image"])
         label_ids = read_png(root / meta["files"]["labelIds"])
         instances = read_png(root / meta["files"]["veisInstanceIds"])

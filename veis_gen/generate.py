@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -81,6 +83,11 @@ class GenerateConfig:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
         if self.appearance not in ("default", "shifted"):
             raise UserError(f"--appearance: expected default or shifted, got {self.appearance!r}")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.split):
+            raise UserError(f"--split: expected a plain name such as train or val, got {self.split!r}")
+        for name, weight in self.class_weights.items():
+            if not (math.isfinite(weight) and weight >= 0):
+                raise UserError(f"--class-weights: {name}={weight}: weights are finite numbers >= 0")
 
     @property
     def width_height(self) -> tuple[int, int]:
@@ -200,26 +207,60 @@ def _recorded(config: GenerateConfig) -> GenerateConfig:
 
 def write_coco(root: Path, split: str, count: int | None = None) -> Path:
     from veis_gen.writers.coco import coco_from_metas
+    from veis_gen.writers.files import read_meta
 
-    metas = [json.loads(path.read_text()) for index, path in sorted(meta_files(root, split).items())
+    metas = [read_meta(path) for index, path in sorted(meta_files(root, split).items())
              if count is None or index < count]
     path = root / "annotations" / f"instances_{split}.json"
     write_json(path, coco_from_metas(metas))
     return path
 
 
-def generate(config: GenerateConfig) -> dict:
-    from veis_gen.assets.loader import prepare
-    from veis_gen.assets.pack import load_packs
-
-    config.out.mkdir(parents=True, exist_ok=True)
+def _check_out(config: GenerateConfig) -> None:
+    """An existing --out must be a veis-gen output of the same settings, holding no more images than asked."""
+    out = config.out
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder (--out)")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not (out / CONFIG_NAME).is_file():
+        raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
     _check_settings(config)
+    beyond = sorted(i for i in meta_files(out, config.split) if i >= config.count)
+    if beyond:
+        raise UserError(f"{out}: already holds images up to index {beyond[-1]}, more than --count {config.count}: "
+                        f"give --count {beyond[-1] + 1} or more, or another --out")
+
+
+def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:
+    """The done images whose every file is still there: one deleted by hand is made again."""
+    from veis_gen.writers.files import relative_paths
+
+    complete = {}
+    for index, meta in done.items():
+        city = meta.parent.name
+        if all((root / path).is_file() for path in relative_paths(split, city, meta.stem).values()):
+            complete[index] = meta
+    return complete
+
+
+def generate(config: GenerateConfig) -> dict:
+    from veis_gen.assets.loader import check_mesh_files, prepare
+    from veis_gen.assets.pack import load_packs
+    from veis_gen.scene.common import foreground_weights
+    from veis_gen.scene.library import Library
+
+    _check_out(config)
+    records = load_packs(config.pack)
+    if not foreground_weights(Library(records), config.class_weights):
+        raise UserError("--class-weights: every foreground class weighs 0 (or has no asset): give one a weight above 0")
+    check_mesh_files(records)
+    prepare(records)  # people are built in a spawned process, before any renderer exists
+    config.out.mkdir(parents=True, exist_ok=True)
     for stale in config.out.rglob(".*.tmp"):  # half-written files of a killed run (atomic writes' temporaries)
         stale.unlink()
-    records = load_packs(config.pack)
-    prepare(records)  # people are built in a spawned process, before any renderer exists
     write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
-    done = meta_files(config.out, config.split)
+    done = _complete(config.out, config.split, meta_files(config.out, config.split))
     todo = [i for i in config.indices if i not in done]
     totals = dict.fromkeys(STAGES, 0.0)
     kinds: dict[str, int] = {}
@@ -258,37 +299,61 @@ def _run(config: GenerateConfig, todo: list[int]):
     return ordered()
 
 
-def merge(sources: list[Path], out: Path, split: str) -> dict:
-    """Join shard folders into ``out`` (files copied; the same path twice must hold the same bytes)."""
+def merge(sources: list[Path], out: Path, split: str | None = None) -> dict:
+    """Join shard folders into ``out``. Everything is checked before anything is copied: every shard is a
+    veis-gen output of one run (same settings and count), a file present twice holds the same bytes, and an
+    existing ``out`` is a merge of that run. The split is the shards'. Returns the indices still missing."""
     import filecmp
     import shutil
+    import tomllib
 
-    out.mkdir(parents=True, exist_ok=True)
-    copied = 0
-    configs = []
+    settings = []
     for source in sources:
         if not (source / CONFIG_NAME).is_file():
             raise UserError(f"{source}: not a veis-gen output (no {CONFIG_NAME})")
-        configs.append((source / CONFIG_NAME).read_text())
+        try:
+            settings.append(tomllib.loads((source / CONFIG_NAME).read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(f"{source / CONFIG_NAME}: not valid TOML ({exc})") from None
+    first = settings[0]
+    for source, other in zip(sources[1:], settings[1:]):
+        differ = [k for k in CONTENT_SETTINGS + ("count",) if other.get(k) != first.get(k)]
+        if differ:
+            raise UserError(f"{source}: made with other settings than {sources[0]} ({', '.join(differ)}); "
+                            "merge only shards of one run")
+    shard_split = first.get("split", "train")
+    if split is not None and split != shard_split:
+        raise UserError(f"--split {split}: the shards hold split {shard_split!r}")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder (--out)")
+    if out.exists() and any(out.iterdir()):
+        if not (out / CONFIG_NAME).is_file():
+            raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
+        existing = tomllib.loads((out / CONFIG_NAME).read_text())
+        differ = [k for k in CONTENT_SETTINGS + ("count",) if existing.get(k) != first.get(k)]
+        if differ:
+            raise UserError(f"{out}: holds images of other settings ({', '.join(differ)}); choose another --out")
+    planned: dict[Path, Path] = {}
+    for source in sources:
         for path in sorted(source.rglob("*")):
             relative = path.relative_to(source)
             if path.is_dir() or relative.parts[0] == "annotations" or relative.name == CONFIG_NAME:
                 continue
             target = out / relative
-            if target.exists():
-                if not filecmp.cmp(path, target, shallow=False):
-                    raise UserError(f"{path}: differs from {target}, made by another shard or run")
+            earlier = planned.get(target, target if target.exists() else None)
+            if earlier is not None:
+                if not filecmp.cmp(path, earlier, shallow=False):
+                    raise UserError(f"{path}: differs from {earlier}, made by another shard or run")
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target.with_name(target.name + ".part"))
-            os.replace(target.with_name(target.name + ".part"), target)
-            copied += 1
-    import tomllib
-
-    settings = [tomllib.loads(text) for text in configs]
-    if any({k: s.get(k) for k in CONTENT_SETTINGS} != {k: settings[0].get(k) for k in CONTENT_SETTINGS} for s in settings):
-        raise UserError("the shards were made with different settings; merge only shards of one run")
-    merged = GenerateConfig(**{**settings[0], "out": out, "shard": "0/1", "pack": tuple(settings[0]["pack"])})
+            planned[target] = path
+    indices = set(meta_files(out, shard_split)) | {i for source in sources for i in meta_files(source, shard_split)}
+    missing = sorted(set(range(int(first.get("count", 0)))) - indices)
+    for target, path in planned.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target.with_name(target.name + ".part"))
+        os.replace(target.with_name(target.name + ".part"), target)
+    merged = GenerateConfig(**{**first, "out": out, "shard": "0/1", "pack": tuple(first["pack"])})
     write_text(out / CONFIG_NAME, to_toml(merged))
-    coco = write_coco(out, split)
-    return {"copied": copied, "images": len(meta_files(out, split)), "coco": str(coco)}
+    coco = write_coco(out, shard_split)
+    return {"copied": len(planned), "images": len(meta_files(out, shard_split)), "coco": str(coco), "missing": missing,
+            "split": shard_split}

@@ -1,11 +1,11 @@
 """Table-1-style statistics of a generated dataset, from its meta files (no pixels read)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from segkit import labels
 from segkit.errors import UserError
+from veis_gen.writers.files import read_meta
 
 
 def dataset_stats(root: Path) -> dict:
@@ -18,7 +18,7 @@ def dataset_stats(root: Path) -> dict:
     images: dict[str, int] = {}
     splits: dict[str, int] = {}
     for path in metas:
-        meta = json.loads(path.read_text())
+        meta = read_meta(path)
         images[meta["city"]] = images.get(meta["city"], 0) + 1
         splits[meta["split"]] = splits.get(meta["split"], 0) + 1
         for obj in meta["objects"]:

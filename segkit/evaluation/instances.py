@@ -15,19 +15,16 @@ import numpy as np
 
 from segkit import labels
 from segkit.errors import UserError
+from segkit.formats.cityscapes import image_key
 from segkit.formats.coco import CocoBuilder, add_instance_map, decode_mask, load_coco
-
-
-def _stem(file_name: str) -> str:
-    return Path(file_name).name.removesuffix(".png").removesuffix("_leftImg8bit")
 
 
 def align_results(gt: dict, predictions: dict, source: str) -> list[dict]:
     """The predictions' annotations with image ids of the ground truth (matched by file name)."""
-    by_stem = {_stem(image["file_name"]): image["id"] for image in gt["images"]}
+    by_stem = {image_key(image["file_name"]): image["id"] for image in gt["images"]}
     image_of = {}
     for image in predictions["images"]:
-        stem = _stem(image["file_name"])
+        stem = image_key(image["file_name"])
         if stem not in by_stem:
             raise UserError(f"{source}: image {image['file_name']} is not in the ground truth")
         image_of[image["id"]] = by_stem[stem]
@@ -89,7 +86,8 @@ def export_cityscapes_instances(predictions: dict, out: Path, *, min_score: floa
     from segkit.formats.png import write_png
 
     lines: dict[int, list[str]] = {image["id"]: [] for image in predictions["images"]}
-    stems = {image["id"]: _stem(image["file_name"]) for image in predictions["images"]}
+    stems = {image["id"]: image_key(image["file_name"]) for image in predictions["images"]}
+    images = {image["id"]: image for image in predictions["images"]}
     count = 0
     for annotation in sorted(predictions["annotations"], key=lambda a: (a["image_id"], -a.get("score", 0.0))):
         score = float(annotation.get("score", 1.0))
@@ -97,7 +95,9 @@ def export_cityscapes_instances(predictions: dict, out: Path, *, min_score: floa
             continue
         stem = stems[annotation["image_id"]]
         mask_name = f"masks/{stem}_{len(lines[annotation['image_id']]):04d}.png"
-        write_png(out / mask_name, decode_mask(annotation["segmentation"]).astype(np.uint8) * 255)
+        image = images[annotation["image_id"]]
+        mask = decode_mask(annotation["segmentation"], (image.get("height"), image.get("width")))
+        write_png(out / mask_name, mask.astype(np.uint8) * 255)
         lines[annotation["image_id"]].append(f"{mask_name} {annotation['category_id']} {score:.6f}")
         count += 1
     for image_id, entries in lines.items():
@@ -105,9 +105,37 @@ def export_cityscapes_instances(predictions: dict, out: Path, *, min_score: floa
     return count
 
 
-def load_predictions(path) -> dict:
+def load_predictions(path, *, gt_coco=None) -> dict:
+    """A COCO instances file with scores; or detectron2's ``coco_instances_results.json``, a plain list of
+    results whose ``image_id``s are those of the ground-truth COCO file ``gt_coco`` (its images and
+    categories are taken from there)."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    if isinstance(data, list):
+        if gt_coco is None:
+            raise UserError(f"{path}: a list of results (detectron2's coco_instances_results.json): give the "
+                            "ground-truth COCO file its image_ids refer to with --gt-coco")
+        gt = load_coco(gt_coco)
+        images = {image["id"] for image in gt["images"]}
+        for result in data:
+            if not isinstance(result, dict) or result.get("image_id") not in images:
+                raise UserError(f"{path}: result {result!r:.80} names no image of {gt_coco}")
+        annotations = [{**result, "id": index} for index, result in enumerate(data, start=1)]
+        predictions = {"images": gt["images"], "annotations": annotations, "categories": gt["categories"]}
+        _check_scores(predictions, path)
+        return predictions
     predictions = load_coco(path)
+    _check_scores(predictions, path)
+    return predictions
+
+
+def _check_scores(predictions: dict, path) -> None:
     for annotation in predictions["annotations"]:
         if not isinstance(annotation.get("score"), (int, float)) or math.isnan(annotation["score"]):
             raise UserError(f"{path}: annotation {annotation.get('id')} has no numeric score")
-    return predictions

@@ -1,7 +1,11 @@
-"""Writes that never leave a half-written file: write beside the target, then rename over it."""
+"""Writes that never leave a half-written file: write beside the target, then rename over it.
+
+Files get the mode a plain ``open()`` would give them (0666 less the umask), not mkstemp's private 0600:
+datasets and checkpoints are read by other users and containers."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import tempfile
@@ -17,11 +21,20 @@ def atomic_path(path: str | os.PathLike):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    """The process's umask, read once: reading it means setting it, which other threads could see."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:

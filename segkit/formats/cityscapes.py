@@ -10,6 +10,7 @@ label id elsewhere; labelTrainIds: uint8 train ids, 255 ignored; color: RGBA pal
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,21 @@ class CityscapesRecord:
     label_train_ids: Path | None = None
     color: Path | None = None
     polygons: Path | None = None
+
+
+_KEY = re.compile(r"^(.+_\d{6}_\d{6})(?:_|$)")
+
+
+def image_key(file_name: str) -> str:
+    """The name by which files of one image find each other: the Cityscapes key ``<city>_<seq>_<frame>``
+    where the name has one (what the official scripts match on), else the file stem without ``_pred`` and
+    ``_leftImg8bit``. ``frankfurt_000000_000294_leftImg8bit_pred.png`` and ``.../frankfurt_000000_000294.jpg``
+    share a key; so do ``0001TP_006690_pred.png`` and ``train/0001TP_006690.png``."""
+    stem = Path(file_name).stem
+    match = _KEY.match(stem)
+    if match:
+        return match.group(1)
+    return stem.removesuffix("_pred").removesuffix("_leftImg8bit")
 
 
 def image_path(root, split: str, city: str, name: str) -> Path:

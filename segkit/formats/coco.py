@@ -25,8 +25,13 @@ def encode_mask(mask: np.ndarray) -> dict:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 
 
-def decode_mask(rle: dict) -> np.ndarray:
-    """Boolean (H, W) mask of an RLE (compressed text/bytes counts, or uncompressed list counts)."""
+def decode_mask(rle: dict | list, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Boolean (H, W) mask of an RLE (compressed text/bytes counts, or uncompressed list counts), or of
+    COCO polygons (a list of [x1, y1, x2, y2, ...]), which need the image's ``size`` (height, width)."""
+    if isinstance(rle, list):
+        if size is None:
+            raise ValueError("polygon segmentations need the image's size")
+        return mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(rle, *size))).astype(bool)
     if isinstance(rle.get("counts"), list):
         rle = mask_utils.frPyObjects(rle, *rle["size"])
     elif isinstance(rle.get("counts"), str):

@@ -64,6 +64,8 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
         raise UserError(f"{path}: file not found") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data:
+        raise UserError(f"{path}: empty file (0 bytes)")
     fast = _read_grey_fast(data)
     if fast is not None:
         return fast
@@ -81,7 +83,9 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
                 return np.asarray(image).astype(np.uint8)
             raise UserError(f"{path}: unsupported PNG mode {image.mode}")
     except (OSError, SyntaxError) as exc:
-        raise UserError(f"{path}: not a readable image ({exc})") from None
+        # Pillow names the buffer (<_io.BytesIO object at ...>) where it cannot identify the format.
+        reason = "not a PNG or any image format Pillow reads" if "cannot identify" in str(exc) else str(exc)
+        raise UserError(f"{path}: not a readable image ({reason})") from None
 
 
 def read_image_size(path: str | os.PathLike) -> tuple[int, int]:

@@ -3,6 +3,8 @@
 Each segment (one instance, or one class's pixels) gives one object per outer ring. Ring vertices are
 snapped to the centres of the segment's own boundary pixels, because PIL fills a polygon including its
 outline; objects are listed largest first, so anything lying in a segment's hole is drawn after it.
+Every polygon has at least three points (four for slivers and lone pixels, the last repeated), so that
+shapely, and detectron2's ``load_cityscapes_instances(from_json=True)``, accept each of them.
 """
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ def outer_rings(mask: np.ndarray) -> list[tuple[float, np.ndarray]]:
         vertices = np.where(inside_low[:, None], low, high) - 1
         changed = np.r_[True, np.any(vertices[1:] != vertices[:-1], axis=1)]
         vertices = _drop_collinear(vertices[changed])
-        if len(vertices) == 1:  # a lone pixel: PIL needs two points to draw it
-            vertices = np.repeat(vertices, 2, axis=0)
+        if len(vertices) < 3:
+            # A lone pixel or a one-pixel-wide sliver: PIL draws it from one or two points, but shapely (and so
+            # detectron2's Cityscapes loader) needs a ring of three: the last point repeated draws the same pixels.
+            vertices = np.concatenate([vertices, np.repeat(vertices[-1:], 4 - len(vertices), axis=0)])
         rings.append((area, vertices))
     return rings
 

@@ -32,3 +32,21 @@ def test_a_root_in_toml_must_be_text(tmp_path):
     toml.write_text('checkpoint = "m.pt"\ndata = "x"\nout = "o"\ncamvid = 3\n')
     with pytest.raises(UserError, match="camvid: expected str"):
         _parse(["seg", "--config", str(toml)])
+
+
+def test_relative_roots_follow_the_file_or_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "configs").mkdir()
+    toml = tmp_path / "configs" / "c.toml"
+    toml.write_text('checkpoint = "m.pt"\ndata = "x"\nout = "o"\ncityscapes = "../data/cityscapes"\n')
+    monkeypatch.chdir(tmp_path / "configs")
+    assert _parse(["seg", "--config", "c.toml"]).roots == {"cityscapes": str(tmp_path / "data" / "cityscapes")}
+    monkeypatch.chdir(tmp_path)
+    config = _parse(["seg", "--config", str(toml), "--camvid", "camvid"])
+    assert config.roots == {"cityscapes": str(tmp_path / "data" / "cityscapes"), "camvid": str(tmp_path / "camvid")}
+
+
+def test_values_from_a_file_name_the_file(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('checkpoint = "m.pt"\ndata = "x"\nout = "o"\nscale = "big"\n')
+    with pytest.raises(UserError, match=r"c\.toml: scale: expected float, got 'big'"):
+        _parse(["seg", "--config", str(toml)])

@@ -80,3 +80,71 @@ def test_fuse_command(tmp_path, capsys):
     assert (fused[car] == CAR.train_id).all() and (fused[~car] == ROAD.train_id).all()
     assert read_png(tmp_path / "out" / "instances" / "city_000000_000001_instanceIds.png")[3, 3] == CAR.id * 1000
     assert "1 instances pasted" in capsys.readouterr().out
+
+
+def _case(tmp_path, semantic_name, file_name, segmentation=None, size=(8, 8)):
+    """One semantic map named ``semantic_name`` and a predictions file naming its image ``file_name``."""
+    write_png(tmp_path / "sem" / semantic_name, np.full(size, ROAD.train_id, np.uint8))
+    car = _box((8, 8), 2, 6, 2, 6)
+    predictions = {"images": [{"id": 3, "file_name": file_name, "height": 8, "width": 8}],
+                   "categories": [{"id": CAR.id, "name": "car"}],
+                   "annotations": [{"id": 1, "image_id": 3, "category_id": CAR.id, "score": 0.9,
+                                    "segmentation": encode_mask(car) if segmentation is None else segmentation}]}
+    (tmp_path / "inst.json").write_text(json.dumps(predictions))
+    return ["fuse", "--semantic", str(tmp_path / "sem"), "--instances", str(tmp_path / "inst.json"), "--out", str(tmp_path / "out")]
+
+
+@pytest.mark.parametrize("semantic_name, file_name", [
+    ("frankfurt_000000_000294_leftImg8bit_pred.png", "frankfurt_000000_000294_leftImg8bit.png"),  # official-style names
+    ("frankfurt_000000_000294_pred.png", "/data/frankfurt/frankfurt_000000_000294_leftImg8bit.jpg"),  # .jpg, another folder
+    ("0001TP_006690_pred.png", "camvid/val/0001TP_006690.png"),  # no Cityscapes key: the stem
+])
+def test_images_are_matched_by_key_or_stem(tmp_path, capsys, semantic_name, file_name):
+    assert main(_case(tmp_path, semantic_name, file_name)) == 0
+    assert "1 instances pasted" in capsys.readouterr().out
+    assert (read_png(tmp_path / "out" / semantic_name) == CAR.train_id).sum() == 16
+
+
+def test_nothing_matching_is_an_error_and_a_missing_entry_is_said(tmp_path, capsys):
+    assert main(_case(tmp_path, "berlin_000000_000001_pred.png", "frankfurt_000000_000294_leftImg8bit.png")) == 2
+    error = capsys.readouterr().err
+    assert "none of its 1 images matches a semantic map" in error and len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+    write_png(tmp_path / "sem" / "frankfurt_000000_000294_pred.png", np.full((8, 8), ROAD.train_id, np.uint8))
+    assert main(_case(tmp_path, "berlin_000000_000001_pred.png", "frankfurt_000000_000294_leftImg8bit.png")) == 0
+    assert "1 of 2 semantic maps have no entry" in capsys.readouterr().err
+
+
+def test_polygons_are_read_and_bad_masks_or_out_are_one_line(tmp_path, capsys):
+    square = [[2, 2, 6, 2, 6, 6, 2, 6]]
+    assert main(_case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png", segmentation=square)) == 0
+    assert (read_png(tmp_path / "out" / "a_000000_000001_pred.png") == CAR.train_id).sum() > 0
+    other = encode_mask(np.ones((4, 4), bool))
+    assert main(_case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png", segmentation=other)) == 2
+    assert "annotation 1 has a 4x4 mask, but the semantic map is 8x8" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
+    assert main(argv[:-1] + [str(tmp_path / "file")]) == 2
+    assert "exists and is not a folder (--out)" in capsys.readouterr().err
+
+
+def test_rules_out_of_range_are_one_line(tmp_path, capsys):
+    argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
+    assert main(argv + ["--min-visible", "5"]) == 2
+    assert "--min-visible: a fraction of the mask, 0..1, got 5.0" in capsys.readouterr().err
+
+
+def test_detectron2_results_lists_take_their_images_from_the_gt_coco(tmp_path, capsys):
+    argv = _case(tmp_path, "frankfurt_000000_000294_pred.png", "frankfurt_000000_000294_leftImg8bit.png")
+    coco = json.loads((tmp_path / "inst.json").read_text())
+    gt = {"images": coco["images"], "categories": coco["categories"], "annotations": []}
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    results = [{"image_id": 3, "category_id": CAR.id, "segmentation": a["segmentation"], "score": 0.9, "bbox": [2, 2, 4, 4]}
+               for a in coco["annotations"]]
+    (tmp_path / "inst.json").write_text(json.dumps(results))  # what detectron2's COCOEvaluator writes
+    assert main(argv) == 2
+    assert "give the ground-truth COCO file its image_ids refer to with --gt-coco" in capsys.readouterr().err
+    assert main(argv + ["--gt-coco", str(tmp_path / "gt.json")]) == 0
+    assert "1 instances pasted" in capsys.readouterr().out
+    assert main(["evaluate-instances", "--gt", str(tmp_path / "gt.json"), "--pred", str(tmp_path / "inst.json")]) == 0
+    assert "1 detections" in capsys.readouterr().out

@@ -71,6 +71,10 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--model", "resnet9000"], "unknown model 'resnet9000'"),
     (["--model", "maskrcnn_resnet50_fpn"], "is a det model, not seg"),
     (["--batch-size", "1"], "--batch-size 1 is too small for deeplabv3_mobilenet_v3_large"),
+    (["--batch-size", "0"], "--batch-size: expected at least 1, got 0"),
+    (["--iterations", "0"], "--iterations: expected at least 1, got 0"),
+    (["--iterations", "-5"], "--iterations: expected at least 1, got -5"),
+    (["--device", "tpu"], "--device: expected auto, cpu or cuda"),
 ])
 def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
     base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
@@ -101,3 +105,28 @@ def test_batch_norm_statistics_are_recomputed_at_the_end(tmp_path, mini_copy):
     assert counts and all(int(c) == 3 for c in counts)  # update_bn counted exactly the extra batches
     plain = train(_config(tmp_path, mini_copy, "plain", iterations=2, precise_bn=0))
     assert plain["steps"] == 2 and "precise_bn" not in torch.load(tmp_path / "plain" / "last.pt", weights_only=False)
+
+
+def test_an_existing_run_is_never_overwritten_and_resume_checks_the_model(tmp_path, mini_copy, capsys):
+    base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
+            "--iterations", "2", "--workers", "0", "--progress", "false", "--scale", "0.5", "--crop", "32", "--crop", "64",
+            "--precise-bn", "0"]
+    assert main(base) == 0
+    before = (tmp_path / "o" / "last.pt").read_bytes(), (tmp_path / "o" / "log.jsonl").read_text()
+    capsys.readouterr()
+    assert main(base) == 2
+    assert "holds a training run already: continue it with --resume true" in capsys.readouterr().err
+    assert ((tmp_path / "o" / "last.pt").read_bytes(), (tmp_path / "o" / "log.jsonl").read_text()) == before
+    assert main(base + ["--resume", "true"]) == 0
+    assert "finished before: nothing to train" in capsys.readouterr().out
+    assert main(base + ["--resume", "true", "--model", "deeplab_largefov_vgg16"]) == 2
+    assert "not of seg model 'deeplab_largefov_vgg16': resume with the same --model" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_device_cuda_without_a_gpu_is_one_line(tmp_path, mini_copy, capsys):
+    argv = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
+            "--iterations", "1", "--workers", "0", "--device", "cuda"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--device cuda: no CUDA device is available" in err

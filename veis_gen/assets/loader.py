@@ -80,6 +80,9 @@ def load_mesh_file(path: Path) -> AssetMesh:
             continue
         uv, texture, color = _appearance(geometry)
         vertices = trimesh.transform_points(np.asarray(geometry.vertices, dtype=float), transform)
+        bad = int((~np.isfinite(vertices)).any(axis=1).sum())
+        if bad:  # found now, not by the placement hours into a run
+            raise UserError(f"{path}: part '{node}' has {bad} vertices that are not finite numbers (NaN or inf)")
         parts.append(Part(str(node), vertices.astype(np.float32), np.asarray(geometry.faces, dtype=np.int32),
                           uv=uv, texture=texture, color=color))
     if not parts:
@@ -122,11 +125,23 @@ def read_mesh(path: Path) -> AssetMesh:
     return AssetMesh(parts, {k: np.asarray(v, dtype=np.float32) for k, v in meta["anchors"].items()})
 
 
-def _build_into_cache(jobs: list[tuple[str, dict, str]]) -> None:
+def _build_into_cache(jobs: list[tuple[str, dict, str, str]]) -> None:
+    """Build (recipe, params, pose, where) jobs; a recipe refusing its parameters is a one-line error at ``where``."""
     from veis_gen.assets.recipes import RECIPES
 
-    for recipe, params, pose in jobs:
-        save_mesh(_cache_path(recipe, params, pose), RECIPES[recipe](params, pose))
+    for recipe, params, pose, where in jobs:
+        try:
+            mesh = RECIPES[recipe](params, pose)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{where}: recipe '{recipe}' cannot be built with params {params} ({exc})") from None
+        save_mesh(_cache_path(recipe, params, pose), mesh)
+
+
+def check_mesh_files(records) -> None:
+    """Load every mesh file of ``records`` (users' packs), so a broken one fails before a run starts."""
+    for record in records:
+        for path in {record.mesh, *record.pose_meshes.values()} - {None}:
+            load_mesh_file(path)
 
 
 def prepare(records, poses: str = "all") -> int:
@@ -139,8 +154,8 @@ def prepare(records, poses: str = "all") -> int:
             continue
         for pose in (record.poses if poses == "all" else record.poses[:1]):
             if not _cache_path(record.recipe, record.params, pose).is_file():
-                missing.append((record.recipe, record.params, pose))
-    missing = list({json.dumps(job, sort_keys=True): job for job in missing}.values())
+                missing.append((record.recipe, record.params, pose, f"{record.manifest}: asset '{record.id}'"))
+    missing = list({json.dumps(job[:3], sort_keys=True): job for job in missing}.values())
     isolated = [job for job in missing if job[0] in ISOLATED]
     _build_into_cache([job for job in missing if job[0] not in ISOLATED])
     if isolated:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +15,19 @@ INSTANCE_ID_OFFSET = 1000
 DEPTH_MAX_MM = 65535
 # Label maps and depth at zlib level 1: a third faster to encode than level 6, and still a few kB.
 LABEL_LEVEL = 1
+
+
+def read_meta(path) -> dict:
+    """An image's meta file; a truncated or hand-edited one is a one-line error naming it."""
+    from segkit.errors import UserError
+
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a valid meta file ({exc}); delete it and rerun generate to remake the image") from None
+    if not isinstance(meta, dict) or not {"split", "city", "objects"} <= set(meta):
+        raise UserError(f"{path}: not a veis-gen meta file (split, city, objects missing); delete it and rerun generate")
+    return meta
 
 
 def image_name(kind: str, index: int) -> str:

@@ -109,3 +109,24 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
             raise RuntimeError("killed")
     assert target.read_bytes() == b"old"
     assert os.listdir(target.parent) == ["file.bin"]
+
+
+def test_slivers_and_lone_pixels_are_rings_shapely_accepts_and_still_exact(tmp_path):
+    """detectron2's from_json loader builds shapely Polygon(points + 0.5).buffer(0.5) for every object."""
+    shapely_geometry = pytest.importorskip("shapely.geometry")
+    label_ids = np.full((12, 16), labels.BY_NAME["road"].id, dtype=np.uint8)
+    instance_ids = label_ids.astype(np.uint16)
+    car, person = labels.BY_NAME["car"].id, labels.BY_NAME["person"].id
+    instance_ids[3, 2:10] = car * 1000 + 1  # a one-pixel-high sliver
+    instance_ids[5:11, 12] = person * 1000 + 2  # a one-pixel-wide one
+    instance_ids[8, 4] = car * 1000 + 3  # a lone pixel
+    label_ids[instance_ids >= 1000] = (instance_ids[instance_ids >= 1000] // 1000).astype(np.uint8)
+    paths = write_gt(tmp_path, "train", "c", "c_000000_000001", label_ids=label_ids, instance_ids=instance_ids)
+    document = json.loads(paths["polygons"].read_text())
+    assert min(len(o["polygon"]) for o in document["objects"]) >= 3
+    for obj in document["objects"]:
+        polygon = shapely_geometry.Polygon(np.asarray(obj["polygon"], dtype="f4") + 0.5).buffer(0.5, resolution=4)
+        assert polygon.is_valid and polygon.area > 0
+    out = tmp_path / "official.png"
+    json2labelImg(str(paths["polygons"]), str(out), "ids")
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), label_ids)
