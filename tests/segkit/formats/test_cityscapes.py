@@ -125,7 +125,7 @@ def test_slivers_and_lone_pixels_are_rings_shapely_accepts_and_still_exact(tmp_p
     document = json.loads(paths["polygons"].read_text())
     assert min(len(o["polygon"]) for o in document["objects"]) >= 3
     for obj in document["objects"]:
-        polygon = shapely_geometry.Polygon(np.asarray(obj["polygon"], dtype="f4") + 0.5).buffer(0.5, resolution=4)
+        polygon = shapely_geometry.Polygon(np.asarray(obj["polygon"], dtype="f4") + 0.5).buffer(0.5, quad_segs=4)  # detectron2: resolution=4
         assert polygon.is_valid and polygon.area > 0
     out = tmp_path / "official.png"
     json2labelImg(str(paths["polygons"]), str(out), "ids")

@@ -45,7 +45,7 @@ def test_shards_merge_into_the_same_dataset(reference, tmp_path, make_dataset, c
     make_dataset(tmp_path / "s1", shard="1/2")
     assert len(list((tmp_path / "s0" / "meta").rglob("*.json"))) == 3
     assert main(["merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "merged")]) == 0
-    assert "6 images" in capsys.readouterr().out
+    assert "6 train images" in capsys.readouterr().out
     assert _files(tmp_path / "merged") == _files(reference)
 
 
