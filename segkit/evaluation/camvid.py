@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from segkit import labels
-from segkit.evaluation.semantic import confusion_matrix
+from segkit.evaluation.semantic import confusion_matrix, mean_defined
 
 SIZE = labels.CAMVID_VOID + 1
 # 19..254 are not train ids: a prediction holding one is an error, not a class.
@@ -29,11 +29,6 @@ def image_confusion(gt: np.ndarray, pred_train_ids: np.ndarray) -> np.ndarray:
     if (pred < 0).any():
         raise ValueError(f"prediction holds values that are not train ids: {np.unique(pred_train_ids[pred < 0]).tolist()}")
     return confusion_matrix(gt, pred, SIZE)
-
-
-def _mean(values) -> float:
-    valid = [v for v in values if v == v]
-    return sum(valid) / len(valid) if valid else float("nan")
 
 
 class CamVidEvaluator:
@@ -65,9 +60,9 @@ class CamVidEvaluator:
         labelled = int(confusion[:classes].sum())
         metrics = {
             "label_set": "camvid",
-            "mIoU": _mean(iou.values()),
-            "mIoU_foreground": _mean(iou[c] for c in labels.CAMVID_FOREGROUND),
-            "mIoU_background": _mean(iou[c] for c in labels.CAMVID_BACKGROUND),
+            "mIoU": mean_defined(iou.values()),
+            "mIoU_foreground": mean_defined(iou[c] for c in labels.CAMVID_FOREGROUND),
+            "mIoU_background": mean_defined(iou[c] for c in labels.CAMVID_BACKGROUND),
             "pixel_accuracy": int(np.trace(confusion[:classes, :classes])) / labelled if labelled else float("nan"),
             "images": self.images,
         }

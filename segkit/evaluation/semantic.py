@@ -107,7 +107,8 @@ def _ratio(tp: float, denominator: float) -> float:
     return float(tp) / denominator if denominator > 0 else float("nan")
 
 
-def _mean(values) -> float:
+def mean_defined(values) -> float:
+    """The mean of the scores that are defined (not NaN), as the official script averages."""
     valid = [v for v in values if not math.isnan(v)]
     return sum(valid) / len(valid) if valid else float("nan")
 
@@ -176,18 +177,18 @@ class SemanticEvaluator:
         evaluated = [i for i in range(NUM_IDS) if _EVALUATED[i]]
         correct = int(np.trace(confusion[np.ix_(evaluated, evaluated)]))
         metrics = {
-            "mIoU": _mean(train_iou),
-            "mIoU_16": _mean(iou[name] for name in labels.SYNTHIA_16_CLASSES),
-            "mIoU_13": _mean(iou[name] for name in labels.SYNTHIA_13_CLASSES),
-            "mIoU_foreground": _mean(iou[name] for name in labels.FOREGROUND_CLASSES),
-            "mIoU_background": _mean(iou[name] for name in labels.BACKGROUND_CLASSES),
+            "mIoU": mean_defined(train_iou),
+            "mIoU_16": mean_defined(iou[name] for name in labels.SYNTHIA_16_CLASSES),
+            "mIoU_13": mean_defined(iou[name] for name in labels.SYNTHIA_13_CLASSES),
+            "mIoU_foreground": mean_defined(iou[name] for name in labels.FOREGROUND_CLASSES),
+            "mIoU_background": mean_defined(iou[name] for name in labels.BACKGROUND_CLASSES),
             "pixel_accuracy": _ratio(correct, int(confusion[evaluated].sum())),
-            "mIoU_categories": _mean(category_iou.values()),
+            "mIoU_categories": mean_defined(category_iou.values()),
             "images": self.images,
         }
         if self.with_instances:
-            metrics["iIoU"] = _mean(iiou.values())
-            metrics["iIoU_categories"] = _mean(category_iiou.values())
+            metrics["iIoU"] = mean_defined(iiou.values())
+            metrics["iIoU_categories"] = mean_defined(category_iiou.values())
         metrics.update({f"IoU-{name}": value for name, value in iou.items()})
         metrics.update({f"iIoU-{name}": value for name, value in iiou.items()})
         metrics.update({f"IoU-category-{name}": value for name, value in category_iou.items()})
