@@ -120,3 +120,6 @@ def test_a_pack_with_nan_vertices_or_bad_recipe_params_fails_before_the_run(tmp_
         assert main(["generate", "--out", str(out), *SMALL, "--pack", "builtin", "--pack", str(pack)]) == 2
         _one_line(capsys, message)
         assert not out.exists()
+    for argv in (["assets", "validate", str(stopp)], ["assets", "preview", str(stopp), "--out", str(tmp_path / "p.png")]):
+        assert main(argv) == 2
+        assert "unknown traffic sign style 'stopp'" in capsys.readouterr().err
