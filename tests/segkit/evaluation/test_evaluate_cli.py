@@ -68,3 +68,11 @@ def test_evaluate_never_imports_torch(cityscapes_mini, predictions):
     result = subprocess.run([sys.executable, "-c", code, str(cityscapes_mini), str(predictions / "pred")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_json_naming_a_folder_is_one_line(cityscapes_mini, predictions, capsys):
+    (predictions / "a_folder").mkdir()
+    argv = ["evaluate", "--gt", str(cityscapes_mini), "--pred", str(predictions / "pred"), "--json", str(predictions / "a_folder")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a_folder" in err

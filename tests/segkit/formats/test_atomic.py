@@ -47,3 +47,16 @@ def test_an_empty_or_foreign_file_is_named_plainly(tmp_path):
     with pytest.raises(UserError, match=r"text\.png: not a readable image \(not a PNG") as info:
         read_png(tmp_path / "text.png")
     assert "BytesIO" not in str(info.value)
+
+
+def test_a_write_error_names_the_file(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError) as info:
+        write_bytes(tmp_path / "f.bin", b"x")
+    assert info.value.filename == str(tmp_path / "f.bin") and list(tmp_path.iterdir()) == []
