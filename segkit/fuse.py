@@ -80,18 +80,16 @@ def _window(mask: np.ndarray, box) -> tuple[slice, slice]:
 
 
 def detections_by_image(instances_json, gt_coco=None) -> dict[str, list[dict]]:
-    """COCO predictions grouped by image key (``formats.cityscapes.image_key``), each with its image's size;
-    detectron2's list of results takes its images from ``gt_coco``."""
+    """COCO predictions grouped by image key (``formats.cityscapes.image_key``); detectron2's list of results
+    takes its images from ``gt_coco``."""
     from segkit.evaluation.instances import load_predictions
     from segkit.formats.cityscapes import image_key
 
     data = load_predictions(instances_json, gt_coco=gt_coco)
-    images = {image["id"]: image for image in data["images"]}
-    grouped: dict[str, list[dict]] = {image_key(image["file_name"]): [] for image in images.values()}
+    keys = {image["id"]: image_key(image["file_name"]) for image in data["images"]}
+    grouped: dict[str, list[dict]] = {key: [] for key in keys.values()}
     for annotation in data["annotations"]:
-        image = images[annotation["image_id"]]
-        grouped[image_key(image["file_name"])].append(
-            {**annotation, "image_size": (image.get("height"), image.get("width"))})
+        grouped[keys[annotation["image_id"]]].append(annotation)
     return grouped
 
 
