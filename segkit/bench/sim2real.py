@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.bench.stages import run_stage
-from segkit.bench.table2 import Suite
+from segkit.bench.table2 import Suite, check_suite_settings
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 
@@ -81,10 +81,7 @@ class Sim2RealConfig:
 
     def __post_init__(self):
         self.out = Path(self.out)
-        if self.only is not None and self.only not in ROWS:
-            raise UserError(f"--only: unknown row {self.only!r} (one of: {', '.join(ROWS)})")
-        if self.pseudo_mode not in ("background", "fused"):
-            raise UserError(f"--pseudo-mode: expected background or fused, got {self.pseudo_mode!r}")
+        check_suite_settings(self, ROWS)
         if self.source_count < 1:
             raise UserError(f"--source-count: expected at least 1, got {self.source_count}")
 
@@ -138,8 +135,7 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
     if not records:
         raise UserError(f"{config.target}: no labelled images to evaluate on")
     rows = [config.only] if config.only else list(ROWS)
-    needs_oracle = "oracle" in rows
-    if needs_oracle:
+    if "oracle" in rows:
         catalog.get(config.oracle, roots=config.roots)
     if any(ROWS[r][1].endswith("retrain") for r in rows):
         for data in config.unlabeled:
@@ -157,11 +153,17 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
     for name in rows:
         kind, key = ROWS[name][1].split(":")
         if kind == "fuse":
-            out = config.out / "predictions"
-            detector[name] = detector_pixels(records, out / f"seg_{key}", out / f"fused_{key}" / "instances")
+            detector[name] = detector_pixels(records, config.out / "predictions" / f"seg_{key}",
+                                             prediction_folder(config, name) / "instances")
     from segkit.bench.sim2real_report import write_report
 
     return write_report(config, results, detector)
+
+
+def prediction_folder(config: Sim2RealConfig, row: str) -> Path:
+    """Where a row's train-id maps are: the fused ones for fusion rows, DeepLab's for the others."""
+    kind, key = ROWS[row][1].split(":")
+    return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
 
 
 def class_space(records) -> dict:

@@ -6,7 +6,7 @@ import os
 import platform
 from pathlib import Path
 
-from segkit.bench.sim2real import PAPER_CAMVID, ROWS, class_space
+from segkit.bench.sim2real import PAPER_CAMVID, ROWS, class_space, prediction_folder
 from segkit.bench.stages import MARKER
 
 
@@ -64,11 +64,6 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
     return report
 
 
-def _prediction_folder(config, row: str) -> Path:
-    kind, key = ROWS[row][1].split(":")
-    return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
-
-
 def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str, dict[str, float]]:
     """For each class, the share (%) of its labelled pixels predicted as each of the ``top`` commonest classes."""
     import numpy as np
@@ -80,7 +75,7 @@ def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str,
     classes, void = space["classes"], space["void"]
     size = max(len(classes), void) + 1
     total = np.zeros((size, size), dtype=np.int64)
-    folder = _prediction_folder(config, row)
+    folder = prediction_folder(config, row)
     for record in catalog.get(config.target, roots=config.roots):
         if record.label is None:
             continue
@@ -115,7 +110,7 @@ def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
         palette[index] = labels.BY_NAME[labels.CAMVID_REPRESENTATIVE.get(name, name)].color
     if void < 256:
         palette[void] = 0
-    folders = [_prediction_folder(config, name) for name in rows]
+    folders = [prediction_folder(config, name) for name in rows]
     lines = []
     for record in picks:
         cells = [read_image(record.image), palette[space["read"](record)]]

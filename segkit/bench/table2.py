@@ -70,10 +70,15 @@ class Table2Config:
 
     def __post_init__(self):
         self.out = Path(self.out)
-        if self.only is not None and self.only not in ROWS:
-            raise UserError(f"--only: unknown row {self.only!r} (one of: {', '.join(ROWS)})")
-        if self.pseudo_mode not in ("background", "fused"):
-            raise UserError(f"--pseudo-mode: expected background or fused, got {self.pseudo_mode!r}")
+        check_suite_settings(self, ROWS)
+
+
+def check_suite_settings(config, rows) -> None:
+    """The checks every suite's config shares: ``--only`` names one of ``rows``, a known ``--pseudo-mode``."""
+    if config.only is not None and config.only not in rows:
+        raise UserError(f"--only: unknown row {config.only!r} (one of: {', '.join(rows)})")
+    if config.pseudo_mode not in ("background", "fused"):
+        raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
 
 
 class Suite:
