@@ -16,7 +16,7 @@ import numpy as np
 from segkit import labels
 from segkit.errors import UserError
 from segkit.formats.cityscapes import image_key
-from segkit.formats.coco import CocoBuilder, add_instance_map, decode_mask, load_coco
+from segkit.formats.coco import CocoBuilder, add_instance_map, check_coco, decode_mask, load_coco, read_json
 
 
 def align_results(gt: dict, predictions: dict, source: str) -> list[dict]:
@@ -109,14 +109,7 @@ def load_predictions(path, *, gt_coco=None) -> dict:
     """A COCO instances file with scores; or detectron2's ``coco_instances_results.json``, a plain list of
     results whose ``image_id``s are those of the ground-truth COCO file ``gt_coco`` (its images and
     categories are taken from there)."""
-    import json
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    data = read_json(path)
     if isinstance(data, list):
         if gt_coco is None:
             raise UserError(f"{path}: a list of results (detectron2's coco_instances_results.json): give the "
@@ -130,7 +123,7 @@ def load_predictions(path, *, gt_coco=None) -> dict:
         predictions = {"images": gt["images"], "annotations": annotations, "categories": gt["categories"]}
         _check_scores(predictions, path)
         return predictions
-    predictions = load_coco(path)
+    predictions = check_coco(data, path)
     _check_scores(predictions, path)
     return predictions
 

@@ -116,15 +116,26 @@ def add_instance_map(builder: CocoBuilder, image_id: int, instance_ids: np.ndarr
 REQUIRED_KEYS = {"images": list, "annotations": list, "categories": list}
 
 
-def load_coco(path: str | os.PathLike) -> dict:
-    """Read and check a COCO instances file; problems are UserErrors naming the file."""
+def read_json(path: str | os.PathLike):
+    """A JSON file's content; a missing or malformed file is a UserError naming it."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            return json.load(handle)
     except FileNotFoundError:
         raise UserError(f"{path}: file not found") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from None
+
+
+def load_coco(path: str | os.PathLike) -> dict:
+    """Read and check a COCO instances file; problems are UserErrors naming the file."""
+    return check_coco(read_json(path), path)
+
+
+def check_coco(data, path) -> dict:
+    """``data`` (read from ``path``) as a COCO instances object, checked; problems are UserErrors naming the file."""
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a COCO object with images, annotations and categories")
     for key, kind in REQUIRED_KEYS.items():
