@@ -187,18 +187,29 @@ def meta_files(root: Path, split: str) -> dict[int, Path]:
     return found
 
 
-def _check_settings(config: GenerateConfig) -> None:
-    saved = config.out / CONFIG_NAME
-    if not saved.exists():
-        return
+def _read_settings(folder: Path) -> dict:
     import tomllib
 
-    previous = tomllib.loads(saved.read_text())
-    current = tomllib.loads(to_toml(_recorded(config)))
-    changed = [k for k in CONTENT_SETTINGS if previous.get(k) != current.get(k)]
-    if changed:
-        raise UserError(f"{config.out}: holds images made with other settings ({', '.join(changed)}); "
-                        "rerun with the same settings to resume, or choose another --out")
+    try:
+        return tomllib.loads((folder / CONFIG_NAME).read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{folder / CONFIG_NAME}: not valid TOML ({exc})") from None
+
+
+def _differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
+    return [key for key in keys if settings.get(key) != other.get(key)]
+
+
+def _existing_output(out: Path) -> dict | None:
+    """The settings of the veis-gen output at ``out``; None where there is nothing yet. A file, or a folder
+    with other content, is refused: no run writes into it."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder (--out)")
+    if not out.exists() or not any(out.iterdir()):
+        return None
+    if not (out / CONFIG_NAME).is_file():
+        raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
+    return _read_settings(out)
 
 
 def _recorded(config: GenerateConfig) -> GenerateConfig:
@@ -218,14 +229,16 @@ def write_coco(root: Path, split: str, count: int | None = None) -> Path:
 
 def _check_out(config: GenerateConfig) -> None:
     """An existing --out must be a veis-gen output of the same settings, holding no more images than asked."""
+    import tomllib
+
     out = config.out
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: exists and is not a folder (--out)")
-    if not out.exists() or not any(out.iterdir()):
+    saved = _existing_output(out)
+    if saved is None:
         return
-    if not (out / CONFIG_NAME).is_file():
-        raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
-    _check_settings(config)
+    changed = _differing(saved, tomllib.loads(to_toml(_recorded(config))))
+    if changed:
+        raise UserError(f"{out}: holds images made with other settings ({', '.join(changed)}); "
+                        "rerun with the same settings to resume, or choose another --out")
     beyond = sorted(i for i in meta_files(out, config.split) if i >= config.count)
     if beyond:
         raise UserError(f"{out}: already holds images up to index {beyond[-1]}, more than --count {config.count}: "
@@ -305,32 +318,24 @@ def merge(sources: list[Path], out: Path, split: str | None = None) -> dict:
     existing ``out`` is a merge of that run. The split is the shards'. Returns the indices still missing."""
     import filecmp
     import shutil
-    import tomllib
 
     settings = []
     for source in sources:
         if not (source / CONFIG_NAME).is_file():
             raise UserError(f"{source}: not a veis-gen output (no {CONFIG_NAME})")
-        try:
-            settings.append(tomllib.loads((source / CONFIG_NAME).read_text()))
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"{source / CONFIG_NAME}: not valid TOML ({exc})") from None
+        settings.append(_read_settings(source))
     first = settings[0]
     for source, other in zip(sources[1:], settings[1:]):
-        differ = [k for k in CONTENT_SETTINGS + ("count",) if other.get(k) != first.get(k)]
+        differ = _differing(other, first, CONTENT_SETTINGS + ("count",))
         if differ:
             raise UserError(f"{source}: made with other settings than {sources[0]} ({', '.join(differ)}); "
                             "merge only shards of one run")
     shard_split = first.get("split", "train")
     if split is not None and split != shard_split:
         raise UserError(f"--split {split}: the shards hold split {shard_split!r}")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: exists and is not a folder (--out)")
-    if out.exists() and any(out.iterdir()):
-        if not (out / CONFIG_NAME).is_file():
-            raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
-        existing = tomllib.loads((out / CONFIG_NAME).read_text())
-        differ = [k for k in CONTENT_SETTINGS + ("count",) if existing.get(k) != first.get(k)]
+    existing = _existing_output(out)
+    if existing is not None:
+        differ = _differing(existing, first, CONTENT_SETTINGS + ("count",))
         if differ:
             raise UserError(f"{out}: holds images of other settings ({', '.join(differ)}); choose another --out")
     planned: dict[Path, Path] = {}
