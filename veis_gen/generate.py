@@ -27,7 +27,8 @@ CONFIG_NAME = "veis_config.toml"
 STAGES = ("sample", "place", "render", "encode", "write")
 # Settings that change what an image looks like: a rerun into the same folder must keep them.
 CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
-                    "min_instance_area", "png_level", "appearance")
+                    "min_instance_area", "png_level", "appearance", "traffic", "streets", "season", "camera", "furniture",
+                    "effects")
 
 
 @dataclass
@@ -49,6 +50,13 @@ class GenerateConfig:
     min_instance_area: int = field(default=10, metadata={"help": "smaller instances are iscrowd in COCO"})
     png_level: int = field(default=3, metadata={"help": "zlib level of RGB PNGs (0-9)"})
     appearance: str = field(default="default", metadata={"help": "default, or shifted: flat recoloured materials, blur, noise"})
+    traffic: str = field(default="right", metadata={"help": "complex scenes: right- or left-hand traffic"})
+    streets: str = field(default="wide", metadata={"help": "complex scenes: wide, narrow (two lanes, close facades) or mixed"})
+    season: str = field(default="summer", metadata={"help": "complex scenes: summer, winter (leafless trees) or mixed"})
+    camera: str = field(default="default", metadata={"help": "complex scenes' camera rig: default, cityscapes or camvid"})
+    furniture: bool = field(default=False, metadata={"help": "complex scenes: railings, bollards, front-garden fences"})
+    effects: str = field(default="none", metadata={"help": "none, or camera: exposure, white balance, vignetting, "
+                                                           "contrast, blur, noise, JPEG drawn per image"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
 
     def __post_init__(self):
@@ -83,6 +91,12 @@ class GenerateConfig:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
         if self.appearance not in ("default", "shifted"):
             raise UserError(f"--appearance: expected default or shifted, got {self.appearance!r}")
+        if self.effects not in ("none", "camera"):
+            raise UserError(f"--effects: expected none or camera, got {self.effects!r}")
+        try:
+            self.street_style
+        except ValueError as exc:
+            raise UserError(f"--{exc}") from None
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.split):
             raise UserError(f"--split: expected a plain name such as train or val, got {self.split!r}")
         for name, weight in self.class_weights.items():
@@ -93,6 +107,13 @@ class GenerateConfig:
     def width_height(self) -> tuple[int, int]:
         width, height = (int(v) for v in self.size.lower().split("x"))
         return width, height
+
+    @property
+    def street_style(self):
+        from veis_gen.scene.styles import StreetStyle
+
+        return StreetStyle(traffic=self.traffic, streets=self.streets, season=self.season, camera=self.camera,
+                           furniture=self.furniture)
 
     @property
     def indices(self) -> list[int]:
@@ -130,7 +151,7 @@ def sample_scene(config: GenerateConfig, library, weights: dict[str, float], ind
     width, height = config.width_height
     kind = config.scenes if config.scenes != "mixed" else ("simple" if rng.random() < config.simple_fraction else "complex")
     if kind == "complex":
-        return sample_street(rng, library, width, height, seed=config.seed, weights=weights)
+        return sample_street(rng, library, width, height, seed=config.seed, weights=weights, style=config.street_style)
     classes = list(weights)
     probabilities = np.array([weights[c] for c in classes])
     focus = classes[int(rng.choice(len(classes), p=probabilities / probabilities.sum()))]
@@ -157,11 +178,20 @@ def make_image(index: int) -> tuple[int, dict, dict]:
         from veis_gen.render.appearance import shift_image
 
         frame["rgb"] = shift_image(frame["rgb"], image_rng(config.seed + 1, index))
+    effects = None
+    if config.effects == "camera":
+        from veis_gen.render.effects import apply_effects, sample_effects
+
+        effects_rng = image_rng(config.seed + 2, index)
+        effects = sample_effects(effects_rng)
+        frame["rgb"] = apply_effects(frame["rgb"], effects, effects_rng)
     times["render"] = time.perf_counter() - start
     start = time.perf_counter()
     name = image_name(scene.kind, index)
     meta = {"index": index, "name": name, "city": scene.kind, "split": config.split, "seed": config.seed,
             "scene": scene.to_dict()}
+    if effects is not None:
+        meta["effects"] = effects
     files = encode_frame(frame, meta, min_area=config.min_instance_area, rgb_level=config.png_level)
     times["encode"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -197,7 +227,10 @@ def _read_settings(folder: Path) -> dict:
 
 
 def _differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
-    return [key for key in keys if settings.get(key) != other.get(key)]
+    """The settings that differ; one a folder's file lacks (made before the setting existed) is its default."""
+    defaults = {f.name: f.default for f in dataclasses.fields(GenerateConfig) if f.name in keys
+                and f.default is not dataclasses.MISSING}
+    return [key for key in keys if settings.get(key, defaults.get(key)) != other.get(key, defaults.get(key))]
 
 
 def _existing_output(out: Path) -> dict | None:

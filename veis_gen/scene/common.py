@@ -24,8 +24,13 @@ def sample_lighting(rng: np.random.Generator) -> tuple[tuple[Light, ...], tuple[
     return (light,), sky, float(rng.uniform(0.35, 0.6) + 0.2 * overcast)
 
 
-def camera_looking(width: int, height: int, eye, target, hfov: float) -> Camera:
-    return Camera.from_fov(width, height, hfov, look_at(eye, target), znear=0.25, zfar=600.0)
+def camera_looking(width: int, height: int, eye, target, hfov: float, *, roll: float = 0.0) -> Camera:
+    """A camera at ``eye`` looking at ``target``, turned ``roll`` degrees about its view axis."""
+    pose = look_at(eye, target)
+    if roll:
+        c, s = np.cos(np.radians(roll)), np.sin(np.radians(roll))
+        pose[:3, :2] = pose[:3, :2] @ np.array([[c, s], [-s, c]])
+    return Camera.from_fov(width, height, hfov, pose, znear=0.25, zfar=600.0)
 
 
 def foreground_weights(library: Library, class_weights: dict[str, float]) -> dict[str, float]:

@@ -1,17 +1,23 @@
 """Complex scenes (the paper's 30k): a street like the real ones, seen from a car's camera.
 
-The street runs along +X. Right-hand traffic: lanes at y < 0 drive towards +X. The camera rides in a
-right-hand lane at 1.2-1.5 m, looking along the road with a horizontal field of view near 50 degrees.
+The street runs along +X and is sampled for right-hand traffic: lanes at y < 0 drive towards +X, and the
+camera rides in the inner one of them on a rig from ``styles.CAMERA_RIGS``. Left-hand traffic is the same
+street mirrored in the XZ plane (positions y -> -y, yaws -> -yaw). ``StreetStyle`` picks wide or narrow
+streets, summer or leafless trees and the street furniture.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from veis_gen.scene.common import camera_looking, mount_rider, sample_lighting
 from veis_gen.scene.library import Library, inline
-from veis_gen.scene.types import Scene
+from veis_gen.scene.styles import CAMERA_RIGS, StreetStyle, pick
+from veis_gen.scene.types import Placement, Scene
 
 KERB = 0.15
+BARE_TREES = 10
 STREET_END = 160.0
 
 
@@ -20,17 +26,24 @@ def _poisson(rng, mean: float) -> int:
 
 
 class _Street:
-    def __init__(self, rng: np.random.Generator, library: Library, weights: dict[str, float]):
-        self.rng, self.library, self.weights = rng, library, weights
-        self.lanes = int(rng.choice([2, 2, 3, 4, 4, 6]))
-        self.lane_width = float(rng.uniform(3.0, 3.6))
+    def __init__(self, rng: np.random.Generator, library: Library, weights: dict[str, float], style: StreetStyle):
+        self.rng, self.library, self.weights, self.style = rng, library, weights, style
+        self.narrow = pick(style.streets, rng, ("wide", "narrow")) == "narrow"
+        self.winter = pick(style.season, rng, ("summer", "winter")) == "winter"
+        if self.narrow:  # old town streets: two lanes, parking on some, buildings at the back of the sidewalk
+            self.lanes = 2
+            self.lane_width = float(rng.uniform(2.8, 3.4))
+        else:
+            self.lanes = int(rng.choice([2, 2, 3, 4, 4, 6]))
+            self.lane_width = float(rng.uniform(3.0, 3.6))
         self.half = self.lanes * self.lane_width / 2  # the driving lanes
         # Parking strips outside the driving lanes: parked cars never stand in a lane the camera drives in.
-        self.parking = 2.3 if rng.random() < 0.8 else 0.0
+        self.parking = 2.3 if rng.random() < (0.4 if self.narrow else 0.8) else 0.0
         self.edge = self.half + self.parking  # the kerb
-        self.sidewalk = float(rng.uniform(2.5, 5.5))
+        self.sidewalk = float(rng.uniform(1.8, 3.6) if self.narrow else rng.uniform(2.5, 5.5))
         self.crossing = float(rng.uniform(18, 45)) if rng.random() < 0.55 else None
         self.density = float(rng.uniform(0.4, 1.6))
+        self._setbacks: dict[int, float] = {}
         self.placements: list = []
         self.group = 0
 
@@ -68,14 +81,18 @@ class _Street:
         rng = self.rng
         for side in (-1, 1):
             x = -25.0
-            setback = float(rng.uniform(0, 3))
+            setback = self.setback(side)
             while x < STREET_END:
                 width = float(rng.uniform(8, 22))
                 gap = float(rng.choice([0.0, 0.0, 0.0, rng.uniform(3, 12)]))
+                if self.narrow and rng.random() < 0.7:
+                    gap = 0.0
                 depth = float(rng.uniform(10, 16))
                 y = side * (self.edge + self.sidewalk + setback + depth / 2)
                 style = str(rng.choice(["block", "townhouse", "office", "shop"]))
                 floors = int(rng.integers(2, 4)) if style == "townhouse" else int(rng.integers(3, 10))
+                if self.narrow:
+                    floors = min(floors, 6)
                 self.placements.append(inline("building", "building", (x + width / 2, y, 0.0), yaw=-90.0 * side,
                                               style=style, floors=floors, width=width, depth=depth, collides=True,
                                               material_seed=self.seed()))
@@ -83,6 +100,13 @@ class _Street:
                 if gap > 0:
                     self.gap_filler(x, gap, side, setback)
                     x += gap
+
+    def setback(self, side: int) -> float:
+        """Metres between the sidewalk and the facades on one side (drawn once per side, then kept)."""
+        if side not in self._setbacks:
+            rng = self.rng
+            self._setbacks[side] = float(rng.uniform(0, 3)) if not self.narrow or rng.random() < 0.4 else 0.0
+        return self._setbacks[side]
 
     def gap_filler(self, x: float, gap: float, side: int, setback: float):
         rng = self.rng
@@ -109,9 +133,13 @@ class _Street:
             for x in np.arange(float(rng.uniform(5, 20)), STREET_END, float(rng.uniform(18, 32))):
                 if self.library.has("pole"):
                     self.add("pole", x, edge, KERB, 90.0 if side < 0 else -90.0, instance=False)
-            if self.library.has("vegetation") and rng.random() < 0.6:
+            if self.winter and rng.random() < (0.75 if self.narrow else 0.6):
+                self.bare_trees(side)
+            elif not self.winter and self.library.has("vegetation") and rng.random() < 0.6:
                 for x in np.arange(float(rng.uniform(3, 12)), STREET_END, float(rng.uniform(8, 16))):
                     self.add("vegetation", x, side * (self.edge + self.sidewalk * 0.6), KERB, rng.uniform(0, 360), instance=False)
+            if self.style.furniture:
+                self.railings(side)
             sign_weight = self.weight("traffic sign")
             for _ in range(_poisson(rng, 2.5 * sign_weight * self.density)):
                 self.add("traffic sign", float(rng.uniform(4, 90)), edge + side * 0.3, KERB, 180.0 + rng.uniform(-20, 20))
@@ -119,6 +147,46 @@ class _Street:
             for side in (-1, 1):
                 if rng.random() < min(1.0, 0.9 * self.weight("traffic light")):
                     self.add("traffic light", self.crossing - 3.0, side * (self.edge + 0.6), KERB, 180.0 + rng.uniform(-8, 8))
+
+    def bare_trees(self, side: int):
+        """A row of leafless street trees by the kerb (CamVid's winter streets): trunk and branches are
+        vegetation. They take no part in collisions: their crowns' hulls would clear the sidewalk."""
+        rng = self.rng
+        for x in np.arange(float(rng.uniform(2, 10)), STREET_END, float(rng.uniform(7, 14))):
+            tree = inline("tree", "vegetation", (x + float(rng.normal(0, 0.5)), side * (self.edge + 0.7), KERB),
+                          yaw=float(rng.uniform(0, 360)), style="bare", seed=int(rng.integers(BARE_TREES)), height=10.0,
+                          material_seed=self.seed())
+            # A few meshes, scaled: every distinct mesh is built once per worker, at some 0.1 s each.
+            self.placements.append(dataclasses.replace(tree, scale=float(rng.uniform(0.7, 1.5))))
+
+    def railings(self, side: int):
+        """Kerbside railings in stretches, bollards at the crossing, and a fence or wall in front of set-back facades."""
+        rng = self.rng
+        x = float(rng.uniform(0, 30))
+        while x < 110:
+            length = float(rng.uniform(5, 18))
+            if rng.random() < 0.35:
+                self.placements.append(inline("fence", "fence", (x + length / 2, side * (self.edge + 0.25), KERB), length=length,
+                                              height=float(rng.uniform(0.9, 1.15)), style=str(rng.choice(["rails", "bars"])),
+                                              material_seed=self.seed()))
+            x += length + float(rng.uniform(4, 30))
+        if self.crossing is not None:
+            for k in range(int(rng.integers(2, 5))):  # bollards along the kerb either side of the crossing
+                for dx in (-2.6 - 1.4 * k, 2.6 + 1.4 * k):
+                    self.placements.append(inline("pole", "pole", (self.crossing + dx, side * (self.edge + 0.3), KERB),
+                                                  style="plain", height=2.2, material_seed=self.seed()))
+        if self.setback(side) > 1.0:  # front gardens: a fence, wall or hedge at the back of the sidewalk
+            kind = str(rng.choice(["fence", "fence", "wall", "hedge"]))
+            cls = {"wall": "wall", "fence": "fence", "hedge": "vegetation"}[kind]
+            x = -10.0
+            while x < 100:
+                length = float(rng.uniform(8, 20))
+                params = {"style": str(rng.choice(["bars", "picket", "rails"]))} if kind == "fence" else {}
+                if kind == "hedge":
+                    params["seed"] = int(rng.integers(1000))
+                self.placements.append(inline(kind, cls, (x + length / 2, side * (self.edge + self.sidewalk + 0.15), KERB),
+                                              length=round(length, 1), material_seed=self.seed(), **params))
+                x += length + float(rng.uniform(1.0, 3.0))
 
     def traffic(self):
         rng = self.rng
@@ -150,7 +218,7 @@ class _Street:
                         x += self.library.mesh(car).extents[0] * car.scale + float(rng.uniform(0.6, 6.0))
                         if rng.random() > 0.85 * min(1.0, self.weight("car")):
                             x += float(rng.uniform(5, 20))
-        for _ in range(_poisson(rng, 2.0 * self.weight("bicycle") * self.density)):
+        for _ in range(_poisson(rng, (3.5 if self.narrow else 2.0) * self.weight("bicycle") * self.density)):
             side = -1 if rng.random() < 0.7 else 1
             x = float(rng.uniform(6, 70))
             if rng.random() < 0.6 and self.library.has("rider") and self.weight("rider") > 0:
@@ -176,23 +244,39 @@ class _Street:
                 self.add("person", self.crossing + float(rng.uniform(-1.2, 1.2)), y, 0.0, 90.0 * rng.choice([-1, 1]) + rng.normal(0, 10))
 
 
+def mirrored(placement: Placement) -> Placement:
+    """The placement seen in a mirror along the street (y -> -y): right-hand traffic becomes left-hand."""
+    x, y, z = placement.position
+    return dataclasses.replace(placement, position=(x, -y, z), yaw=-placement.yaw)
+
+
 def sample_street(rng: np.random.Generator, library: Library, width: int, height: int, *, seed: int,
-                  weights: dict[str, float]) -> Scene:
-    street = _Street(rng, library, weights)
+                  weights: dict[str, float], style: StreetStyle = StreetStyle()) -> Scene:
+    street = _Street(rng, library, weights, style)
     street.ground()
     # Physics keeps earlier placements: foreground first, then furniture, then the buildings and gap fillers.
     street.traffic()
     street.pedestrians()
     street.furniture()
     street.buildings()
+    rig = CAMERA_RIGS[style.camera]
     lane = street.lanes // 2 - 1  # the right-hand lane next to the centre line
-    eye = (0.0, -street.half + (lane + 0.5) * street.lane_width, float(rng.uniform(1.2, 1.5)))
-    yaw, pitch = np.radians(rng.normal(0, 3)), np.radians(rng.normal(-1.5, 1.5))
+    eye = (0.0, -street.half + (lane + 0.5) * street.lane_width, float(rng.uniform(*rig.height)))
+    yaw, pitch = np.radians(rng.normal(0, rig.yaw_sd)), np.radians(rng.normal(*rig.pitch))
     target = (eye[0] + 50 * np.cos(yaw), eye[1] + 50 * np.sin(yaw), eye[2] + 50 * np.tan(pitch))
     lights, sky, ambient = sample_lighting(rng)
-    camera = camera_looking(width, height, eye, target, float(rng.uniform(46, 54)))
+    hfov = float(rng.uniform(*rig.hfov))
+    roll = float(rng.normal(0, rig.roll_sd)) if rig.roll_sd > 0 else 0.0
+    placements = street.placements
+    if style.traffic == "left":
+        placements = [mirrored(p) for p in placements]
+        eye, target = (eye[0], -eye[1], eye[2]), (target[0], -target[1], target[2])
+    camera = camera_looking(width, height, eye, target, hfov, roll=roll)
     notes = {"lanes": street.lanes, "lane_width": round(street.lane_width, 3), "sidewalk": round(street.sidewalk, 3),
              "parking": street.parking,
              "crossing": street.crossing is not None, "density": round(street.density, 3)}
-    return Scene(seed=seed, kind="complex", camera=camera, lights=lights, placements=tuple(street.placements), sky=sky,
+    if style != StreetStyle():
+        notes.update(traffic=style.traffic, streets="narrow" if street.narrow else "wide",
+                     season="winter" if street.winter else "summer", camera=style.camera, furniture=style.furniture)
+    return Scene(seed=seed, kind="complex", camera=camera, lights=lights, placements=tuple(placements), sky=sky,
                  ambient=ambient, notes=notes)

@@ -129,6 +129,8 @@ def tree(params: dict, pose: str) -> AssetMesh:
     kind = params.get("style", "broadleaf")
     trunk_height = height * (0.4 if kind == "broadleaf" else 0.2)
     parts = [cylinder("trunk", height * 0.025, trunk_height + 0.5, (0, 0, (trunk_height + 0.5) / 2), kind="bark", sections=10)]
+    if kind == "bare":
+        return AssetMesh([_bare_crown(rng, height)])
     if kind == "conifer":
         for k, z in enumerate(np.linspace(trunk_height, height * 0.85, 4)):
             radius = height * 0.22 * (1 - k / 4.5)
@@ -141,6 +143,30 @@ def tree(params: dict, pose: str) -> AssetMesh:
             radius = crown * rng.uniform(0.3, 0.42)
             parts.append(_blob(f"crown_{k}", radius, [offset[0], offset[1], trunk_height + crown * 0.5 + offset[2]], rng))
     return AssetMesh(parts)
+
+
+def _bare_crown(rng: np.random.Generator, height: float) -> Part:
+    """A leafless tree as one part: a trunk that forks into branches four times, thinning and turning upwards."""
+    pieces = []
+
+    def grow(start, direction, length, radius, depth):
+        end = start + direction * length
+        tube = trimesh.creation.cylinder(radius=radius, segment=np.stack([start, end]), sections=6 if depth > 2 else 4)
+        pieces.append(tube)
+        if depth == 0:
+            return
+        for _ in range(int(rng.integers(2, 4))):
+            turn = rng.normal(0, 1, 3)
+            turn -= turn.dot(direction) * direction
+            child = direction + turn / max(np.linalg.norm(turn), 1e-9) * rng.uniform(0.5, 1.0) + [0, 0, 0.35]
+            child /= np.linalg.norm(child)
+            fork = start + direction * length * rng.uniform(0.6, 1.0)
+            grow(fork, child, length * rng.uniform(0.6, 0.78), max(radius * 0.6, 0.015), depth - 1)
+
+    trunk = height * rng.uniform(0.3, 0.45)
+    grow(np.zeros(3), np.array([0.0, 0.0, 1.0]), trunk, height * 0.03, 4)
+    mesh = trimesh.util.concatenate(pieces)
+    return Part("branches", mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32), kind="bark")
 
 
 def hedge(params: dict, pose: str) -> AssetMesh:
