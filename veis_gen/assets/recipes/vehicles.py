@@ -11,7 +11,9 @@ from veis_gen.assets.mesh import AssetMesh, Part, box, cylinder, extrude_profile
 
 
 # length, width, height, wheelbase, wheel radius, clearance, front overhang, belt height, roof start/end
-# (fractions of length measured from the rear), hood slope
+# (fractions of length measured from the rear), hood slope; optional: rake and rear (horizontal run of the
+# windscreen and of the rear glass, metres) and open (no roof: a roadster with its top down).
+# The new styles copy a real car's length, width (without mirrors), height and wheelbase, named beside each.
 CAR_STYLES = {
     "sedan": dict(L=4.7, W=1.82, H=1.45, wb=2.8, r=0.32, c=0.16, fo=0.95, belt=0.92, roof=(0.28, 0.62), trunk=0.18),
     "hatchback": dict(L=4.05, W=1.76, H=1.48, wb=2.55, r=0.31, c=0.15, fo=0.8, belt=0.9, roof=(0.1, 0.6), trunk=0.0),
@@ -19,7 +21,26 @@ CAR_STYLES = {
     "van": dict(L=5.1, W=1.98, H=2.05, wb=3.1, r=0.34, c=0.18, fo=0.75, belt=1.1, roof=(0.02, 0.8), trunk=0.0),
     "estate": dict(L=4.85, W=1.83, H=1.5, wb=2.85, r=0.32, c=0.15, fo=0.95, belt=0.93, roof=(0.05, 0.62), trunk=0.0),
     "pickup": dict(L=5.35, W=1.93, H=1.85, wb=3.35, r=0.39, c=0.24, fo=0.95, belt=1.15, roof=(0.42, 0.66), trunk=0.3),
+    "coupe": dict(L=4.265, W=1.775, H=1.31, wb=2.575, r=0.31, c=0.13, fo=0.84, belt=0.83, roof=(0.3, 0.55),  # Toyota GR86
+                  trunk=0.12, rake=0.85, rear=0.6),
+    "city": dict(L=3.546, W=1.627, H=1.488, wb=2.3, r=0.29, c=0.13, fo=0.7, belt=0.93, roof=(0.12, 0.62),  # Fiat 500
+                 trunk=0.0, rake=0.7, rear=0.2),
+    "mpv": dict(L=4.527, W=1.814, H=1.628, wb=2.791, r=0.33, c=0.15, fo=0.92, belt=1.0, roof=(0.06, 0.66),  # VW Touran
+                trunk=0.0, rake=0.9, rear=0.15),
+    "crossover": dict(L=4.31, W=1.78, H=1.61, wb=2.63, r=0.34, c=0.2, fo=0.92, belt=1.05, roof=(0.1, 0.6),  # Nissan Qashqai
+                      trunk=0.0, rake=0.85, rear=0.35),
+    "cab": dict(L=4.857, W=1.874, H=1.888, wb=2.986, r=0.34, c=0.17, fo=0.95, belt=1.1, roof=(0.12, 0.64),  # LEVC TX
+                trunk=0.0, rake=0.55, rear=0.3),
+    "minivan": dict(L=4.854, W=1.904, H=1.72, wb=2.919, r=0.33, c=0.15, fo=0.97, belt=1.02, roof=(0.04, 0.66),  # VW Sharan
+                    trunk=0.0, rake=1.0, rear=0.15),
+    "convertible": dict(L=3.915, W=1.735, H=1.225, wb=2.31, r=0.3, c=0.135, fo=0.79, belt=0.82, roof=(0.36, 0.56),  # Mazda MX-5
+                        trunk=0.15, rake=0.55, open=True),
+    "kei": dict(L=3.395, W=1.475, H=1.79, wb=2.52, r=0.28, c=0.145, fo=0.5, belt=0.95, roof=(0.03, 0.75),  # Honda N-Box
+                trunk=0.0, rake=0.6, rear=0.06),
+    "micro": dict(L=2.695, W=1.663, H=1.555, wb=1.873, r=0.3, c=0.14, fo=0.424, belt=0.95, roof=(0.08, 0.62),  # Smart ForTwo
+                  trunk=0.0, rake=0.75, rear=0.12),
 }
+_CAR_DEFAULTS = dict(rake=0.75, rear=None, open=False)
 
 
 def _arch_profile(length: float, clearance: float, top_rear: float, top_front: float, wheels: list[float],
@@ -47,7 +68,7 @@ def _wheels(positions, radius: float, track: float, width: float = 0.22, *, sect
 
 
 def car(params: dict, pose: str) -> AssetMesh:
-    s = dict(CAR_STYLES[params.get("style", "sedan")])
+    s = dict(_CAR_DEFAULTS, **CAR_STYLES[params.get("style", "sedan")])
     s.update({k: v for k, v in params.items() if k in s})
     L, W, H, r, c = s["L"], s["W"], s["H"], s["r"], s["c"]
     rear_axle = L - s["fo"] - s["wb"]
@@ -55,11 +76,20 @@ def car(params: dict, pose: str) -> AssetMesh:
     belt = s["belt"]
     parts = [extrude_profile("body", _arch_profile(L, c, belt + s["trunk"] * 0.2, belt - 0.08, wheels, r), W, kind="paint")]
     roof_rear, roof_front = s["roof"][0] * L, s["roof"][1] * L
-    glass_rear = max(0.02, roof_rear - (0.25 if s["trunk"] == 0 else 0.45))
-    glass_front = min(L - s["fo"] * 0.45, roof_front + 0.75)
-    cabin = [(glass_rear, belt - 0.02), (glass_front, belt - 0.06), (roof_front, H - 0.04), (roof_rear, H - 0.04)]
-    parts.append(extrude_profile("windows", cabin, W * 0.86, kind="glass"))
-    parts.append(box("roof", (roof_front - roof_rear + 0.1, W * 0.84, 0.05), ((roof_rear + roof_front) / 2, 0, H - 0.025), kind="paint"))
+    rear_run = s["rear"] if s["rear"] is not None else (0.25 if s["trunk"] == 0 else 0.45)
+    glass_rear = max(0.02, roof_rear - rear_run)
+    glass_front = min(L - s["fo"] * 0.45, roof_front + s["rake"])
+    if s["open"]:  # top down: a framed windscreen, seat backs and the folded hood behind them
+        screen = [(roof_front - 0.05, H), (roof_front, H), (glass_front, belt - 0.06), (glass_front - 0.05, belt - 0.06)]
+        parts.append(extrude_profile("windscreen", screen, W * 0.84, kind="glass"))
+        parts.append(box("screen_frame", (0.07, W * 0.86, 0.04), (roof_front - 0.02, 0, H - 0.02), kind="paint"))
+        for side in (-1, 1):
+            parts.append(box(f"seat_{side}", (0.12, W * 0.3, 0.5), (roof_rear + 0.15, side * W * 0.22, belt + 0.1), kind="plastic"))
+        parts.append(box("folded_hood", (0.4, W * 0.8, 0.12), (roof_rear - 0.2, 0, belt + 0.05), kind="rubber"))
+    else:
+        cabin = [(glass_rear, belt - 0.02), (glass_front, belt - 0.06), (roof_front, H - 0.04), (roof_rear, H - 0.04)]
+        parts.append(extrude_profile("windows", cabin, W * 0.86, kind="glass"))
+        parts.append(box("roof", (roof_front - roof_rear + 0.1, W * 0.84, 0.05), ((roof_rear + roof_front) / 2, 0, H - 0.025), kind="paint"))
     if s["trunk"] > 0 and params.get("style") == "pickup":
         parts.append(box("bed_floor", (glass_rear - 0.05, W * 0.92, 0.05), (glass_rear / 2, 0, belt - 0.35), kind="paint"))
     for side in (-1, 1):
