@@ -43,16 +43,22 @@ CAR_STYLES = {
 _CAR_DEFAULTS = dict(rake=0.75, rear=None, open=False)
 
 
+def _arches(wheels, radius: float, bottom: float) -> list[tuple[float, float]]:
+    """Bottom edge of a side profile, rear to front, with a semicircular arch over each wheel."""
+    arch = radius + 0.05
+    points = []
+    for x in sorted(wheels):
+        angles = np.linspace(np.pi, 0, 10)
+        points += [(x + arch * np.cos(a), max(bottom, radius + arch * np.sin(a) - 0.02)) for a in angles]
+    return points
+
+
 def _arch_profile(length: float, clearance: float, top_rear: float, top_front: float, wheels: list[float],
                   radius: float, nose: float = 0.25) -> np.ndarray:
     """Lower-body side profile with a semicircular arch over each wheel (x positions from the rear)."""
-    arch = radius + 0.05
-    bottom = []
-    for x in sorted(wheels):
-        angles = np.linspace(np.pi, 0, 10)
-        bottom += [(x + arch * np.cos(a), max(clearance, radius + arch * np.sin(a) - 0.02)) for a in angles]
-    points = [(0.0, clearance + 0.05), (0.05, clearance)] + bottom + [(length - 0.05, clearance), (length, clearance + 0.08),
-              (length, top_front - nose), (length - 0.15, top_front), (0.1, top_rear), (0.0, top_rear - 0.1)]
+    points = [(0.0, clearance + 0.05), (0.05, clearance)] + _arches(wheels, radius, clearance) + [
+        (length - 0.05, clearance), (length, clearance + 0.08), (length, top_front - nose), (length - 0.15, top_front),
+        (0.1, top_rear), (0.0, top_rear - 0.1)]
     return np.array(points)
 
 
@@ -101,10 +107,10 @@ def car(params: dict, pose: str) -> AssetMesh:
 
 
 TRUCK_STYLES = {
-    "box": dict(L=8.2, W=2.5, H=3.6, cab=2.3, r=0.5, axles=(1.7, 6.6), cargo="box"),
+    "box": dict(L=8.2, W=2.5, H=3.6, cab=2.3, r=0.5, axles=(2.2, 6.9), cargo="box"),
     "flatbed": dict(L=7.4, W=2.45, H=3.0, cab=2.3, r=0.48, axles=(1.6, 5.9), cargo="flatbed"),
     "tipper": dict(L=7.8, W=2.5, H=3.2, cab=2.3, r=0.52, axles=(1.2, 2.6, 6.3), cargo="tipper"),
-    "tractor": dict(L=12.5, W=2.55, H=3.9, cab=2.4, r=0.5, axles=(1.2, 2.5, 7.6, 11.2), cargo="semi"),
+    "tractor": dict(L=16.25, W=2.55, H=4.0, cab=2.4, r=0.5, axles=(2.9, 4.2, 5.5, 11.2, 14.85), cargo="semi"),
     "pickup_heavy": dict(L=6.2, W=2.2, H=2.6, cab=2.6, r=0.44, axles=(1.3, 5.0), cargo="flatbed"),
 }
 
@@ -136,11 +142,11 @@ def truck(params: dict, pose: str) -> AssetMesh:
 
 
 BUS_STYLES = {
-    "city": dict(L=12.0, W=2.55, H=3.05, decks=1, axles=(3.0, 9.1), r=0.5),
-    "double_decker": dict(L=11.2, W=2.55, H=4.35, decks=2, axles=(2.6, 8.6), r=0.5),
-    "coach": dict(L=13.0, W=2.55, H=3.7, decks=1, axles=(1.8, 3.3, 10.3), r=0.5),
-    "articulated": dict(L=18.0, W=2.55, H=3.05, decks=1, axles=(1.9, 8.0, 15.0), r=0.5),
-    "minibus": dict(L=7.5, W=2.2, H=2.8, decks=1, axles=(1.6, 5.9), r=0.42),
+    "city": dict(L=12.0, W=2.55, H=3.05, decks=1, axles=(3.4, 9.25), r=0.5),
+    "double_decker": dict(L=11.0, W=2.55, H=4.4, decks=2, axles=(2.9, 8.6), r=0.5),
+    "coach": dict(L=13.0, W=2.55, H=3.7, decks=1, axles=(2.6, 4.0, 10.3), r=0.5),
+    "articulated": dict(L=18.0, W=2.55, H=3.05, decks=1, axles=(3.4, 9.3, 15.2), r=0.5),
+    "minibus": dict(L=7.4, W=2.02, H=2.8, decks=1, axles=(2.05, 6.38), r=0.42),
 }
 
 
@@ -148,7 +154,7 @@ def bus(params: dict, pose: str) -> AssetMesh:
     s = BUS_STYLES[params.get("style", "city")]
     L, W, H, r = s["L"], s["W"], s["H"], s["r"]
     floor = 0.3
-    shell = [(0.0, floor), (L, floor), (L, H - 0.25), (L - 0.25, H), (0.15, H), (0.0, H - 0.15)]
+    shell = [(0.0, floor), *_arches(s["axles"], r, floor), (L, floor), (L, H - 0.25), (L - 0.25, H), (0.15, H), (0.0, H - 0.15)]
     parts = [extrude_profile("shell", shell, W, kind="fleet_paint")]
     deck_height = (H - floor) / s["decks"]
     for deck in range(s["decks"]):
@@ -156,12 +162,15 @@ def bus(params: dict, pose: str) -> AssetMesh:
         high = floor + (deck + 1) * deck_height - 0.3
         parts.append(box(f"windows_{deck}", (L - 0.9, W + 0.02, high - low), (L / 2 - 0.25, 0, (low + high) / 2), kind="glass"))
     parts.append(box("windshield", (0.04, W * 0.9, H * 0.55 if s["decks"] == 1 else 1.4), (L + 0.005, 0, floor + 1.65 if s["decks"] == 1 else 1.6), kind="glass"))
-    parts.append(box("door", (1.2, 0.04, 2.1), (L - 1.4, -W / 2 - 0.005, floor + 1.15), kind="glass"))
+    front_axle = max(s["axles"])
+    door = L - 1.4 if L - front_axle > 2.0 else front_axle - r - 0.7  # van-based buses: behind the front wheel
+    parts.append(box("door", (1.2, 0.04, 2.1), (door, -W / 2 - 0.005, floor + 1.15), kind="glass"))
     if params.get("style") == "articulated":
         parts.append(box("joint", (0.6, W + 0.04, H - floor - 0.2), (L * 0.38, 0, (H + floor) / 2), kind="rubber"))
     for side in (-1, 1):
         parts.append(box(f"head_light_{side}", (0.04, 0.3, 0.15), (L + 0.01, side * (W / 2 - 0.3), floor + 0.5), kind="light_front"))
-        parts.append(box(f"mirror_{side}", (0.08, 0.08, 0.45), (L + 0.2, side * (W / 2 + 0.15), H - 1.0), kind="plastic"))
+        # beside the windscreen, not ahead of it: the pack's size ranges are body lengths
+        parts.append(box(f"mirror_{side}", (0.08, 0.08, 0.45), (L - 0.15, side * (W / 2 + 0.15), H - 1.0), kind="plastic"))
     parts += _wheels(s["axles"], r, W - 0.3, width=0.3)
     return AssetMesh(parts)
 
