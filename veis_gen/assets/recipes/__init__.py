@@ -12,7 +12,7 @@ from typing import Callable
 
 from veis_gen.assets import mesh as _mesh_module
 from veis_gen.assets.mesh import AssetMesh
-from veis_gen.assets.recipes import background, people, street, two_wheelers, vehicles
+from veis_gen.assets.recipes import background, people, signs, street, two_wheelers, vehicles
 
 BACKGROUND = ("ground", "road", "sidewalk", "building", "wall", "fence", "tree", "hedge", "terrain")
 
@@ -30,12 +30,12 @@ RECIPES: dict[str, Callable[[dict, str], AssetMesh]] = {
     "bicycle": two_wheelers.bicycle,
     "motorcycle": two_wheelers.motorcycle,
     "traffic_light": street.traffic_light,
-    "traffic_sign": street.traffic_sign,
+    "traffic_sign": signs.traffic_sign,
     "pole": street.pole,
     **{name: getattr(background, name) for name in BACKGROUND},
 }
 _MODULES = {"person": people, "car": vehicles, "truck": vehicles, "bus": vehicles, "train": vehicles,
-            "bicycle": two_wheelers, "motorcycle": two_wheelers, "traffic_light": street, "traffic_sign": street,
+            "bicycle": two_wheelers, "motorcycle": two_wheelers, "traffic_light": street, "traffic_sign": signs,
             "pole": street, **{name: background for name in BACKGROUND}}
 
 

@@ -1,10 +1,8 @@
-"""Traffic lights, traffic signs and street poles. Lights and signs face +X; their poles are class ``pole``,
-as Cityscapes labels them, while the housing or plate carries the asset's class."""
+"""Traffic lights and street poles. Lights face +X; their poles are class ``pole``, as Cityscapes labels
+them, while the housing carries the asset's class. Traffic signs are in ``signs``."""
 from __future__ import annotations
 
-import numpy as np
-
-from veis_gen.assets.mesh import AssetMesh, box, cylinder, flat_shape, regular_polygon, rotation, segment, sphere, translation
+from veis_gen.assets.mesh import AssetMesh, box, cylinder, segment, sphere
 
 POLE = "pole"
 
@@ -50,92 +48,6 @@ def traffic_light(params: dict, pose: str) -> AssetMesh:
         parts += _housing("", three, (0.0, 0, 5.6))
     else:
         raise ValueError(f"unknown traffic light style {style!r}")
-    return AssetMesh(parts)
-
-
-def _ring(radius_out: float, radius_in: float, sides: int = 32) -> list:
-    """An annulus as two half-ring polygons (the plates are simple polygons)."""
-    halves = []
-    for start in (0.0, np.pi):
-        angles = np.linspace(start, start + np.pi, sides // 2 + 1)
-        outer = np.stack([radius_out * np.cos(angles), radius_out * np.sin(angles)], 1)
-        inner = np.stack([radius_in * np.cos(angles[::-1]), radius_in * np.sin(angles[::-1])], 1)
-        halves.append(np.concatenate([outer, inner]))
-    return halves
-
-
-def _layers(layers: list, center_z: float) -> list:
-    """Flat layers facing +X stacked 4 mm apart, the first at the back."""
-    parts = []
-    for depth, (name, outline, kind) in enumerate(layers):
-        matrix = translation(0.01 + 0.004 * depth, 0, center_z)
-        parts.append(flat_shape(name, outline, 0.004, kind=kind, matrix=matrix))
-    return parts
-
-
-def _bar(width: float, height: float, dy: float = 0.0, dz: float = 0.0) -> np.ndarray:
-    return np.array([(-width / 2 + dy, -height / 2 + dz), (width / 2 + dy, -height / 2 + dz),
-                     (width / 2 + dy, height / 2 + dz), (-width / 2 + dy, height / 2 + dz)])
-
-
-def _triangle(size: float, *, down: bool = False) -> np.ndarray:
-    points = regular_polygon(3, size, rotation_deg=-90 if down else 90)
-    return points - [0, points[:, 1].mean() * 0.0]
-
-
-SIGN_STYLES = ("stop", "yield", "warning", "speed_limit", "no_entry", "mandatory", "parking", "priority",
-               "street_name", "crossing", "no_parking", "roundabout")
-
-
-def traffic_sign(params: dict, pose: str) -> AssetMesh:
-    style = params.get("style", "speed_limit")
-    size = float(params.get("size", 0.6))
-    r = size / 2
-    mount = float(params.get("mount_height", 2.3))
-    center = mount + r
-    if style == "stop":
-        octagon = regular_polygon(8, r / np.cos(np.pi / 8), rotation_deg=22.5)
-        layers = [("plate", octagon * 1.0, "sign_white"), ("face", octagon * 0.92, "sign_red"),
-                  ("text", _bar(size * 0.62, size * 0.18), "sign_white")]
-    elif style in ("yield", "warning", "crossing"):
-        tri = _triangle(r * 1.15, down=style == "yield")
-        layers = [("plate", tri, "sign_red"), ("face", tri * 0.72, "sign_white" if style != "crossing" else "sign_yellow")]
-        if style == "warning":
-            layers += [("mark", _bar(size * 0.07, size * 0.3, 0, 0.02), "sign_black"), ("dot", _bar(size * 0.07, size * 0.07, 0, -0.17 * size), "sign_black")]
-        elif style == "crossing":
-            layers = [("plate", _bar(size, size), "sign_blue"), ("face", _triangle(r * 0.85), "sign_white"),
-                      ("walker", _bar(size * 0.08, size * 0.28, 0, -0.05), "sign_black")]
-    elif style in ("speed_limit", "no_entry", "mandatory", "no_parking", "roundabout"):
-        disc = regular_polygon(32, r)
-        if style == "speed_limit":
-            layers = [("plate", disc, "sign_white"), *[(f"ring{i}", half, "sign_red") for i, half in enumerate(_ring(r, r * 0.78))],
-                      ("digit1", _bar(size * 0.08, size * 0.36, -size * 0.1), "sign_black"),
-                      ("digit0", _bar(size * 0.16, size * 0.36, size * 0.1), "sign_black")]
-        elif style == "no_entry":
-            layers = [("plate", disc, "sign_red"), ("bar", _bar(size * 0.7, size * 0.16), "sign_white")]
-        elif style == "no_parking":
-            layers = [("plate", disc, "sign_red"), ("face", disc * 0.78, "sign_blue"),
-                      ("slash", _bar(size * 0.95, size * 0.1) @ np.array([[0.707, 0.707], [-0.707, 0.707]]), "sign_red")]
-        else:
-            arrow = np.array([(-0.05, -0.3), (0.05, -0.3), (0.05, 0.05), (0.15, 0.05), (0, 0.3), (-0.15, 0.05), (-0.05, 0.05)]) * size
-            layers = [("plate", disc, "sign_blue"), ("arrow", arrow, "sign_white")]
-    elif style == "parking":
-        layers = [("plate", _bar(size, size), "sign_white"), ("face", _bar(size * 0.92, size * 0.92), "sign_blue"),
-                  ("p_stem", _bar(size * 0.12, size * 0.6, -size * 0.12), "sign_white"),
-                  ("p_bowl", _bar(size * 0.3, size * 0.25, 0.0, size * 0.17), "sign_white")]
-    elif style == "priority":
-        diamond = regular_polygon(4, r * 1.25, rotation_deg=0)
-        layers = [("plate", diamond, "sign_white"), ("face", diamond * 0.65, "sign_yellow")]
-    elif style == "street_name":
-        layers = [("plate", _bar(size * 2.2, size * 0.5), "sign_white"), ("face", _bar(size * 2.1, size * 0.42), "sign_blue"),
-                  ("text", _bar(size * 1.6, size * 0.14), "sign_white")]
-        center = mount + size * 0.25
-    else:
-        raise ValueError(f"unknown traffic sign style {style!r}")
-    plate = layers[0][1]
-    back = flat_shape("back", plate, 0.01, kind="sign_back", matrix=translation(0.0, 0, center))
-    parts = [cylinder("pole", 0.035, center + r * 0.6, (-0.04, 0, (center + r * 0.6) / 2), kind="pole", class_name=POLE), back]
-    parts += _layers(layers, center)
     return AssetMesh(parts)
 
 

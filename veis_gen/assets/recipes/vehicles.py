@@ -11,7 +11,9 @@ from veis_gen.assets.mesh import AssetMesh, Part, box, cylinder, extrude_profile
 
 
 # length, width, height, wheelbase, wheel radius, clearance, front overhang, belt height, roof start/end
-# (fractions of length measured from the rear), hood slope
+# (fractions of length measured from the rear), hood slope; optional: rake and rear (horizontal run of the
+# windscreen and of the rear glass, metres) and open (no roof: a roadster with its top down).
+# The new styles copy a real car's length, width (without mirrors), height and wheelbase, named beside each.
 CAR_STYLES = {
     "sedan": dict(L=4.7, W=1.82, H=1.45, wb=2.8, r=0.32, c=0.16, fo=0.95, belt=0.92, roof=(0.28, 0.62), trunk=0.18),
     "hatchback": dict(L=4.05, W=1.76, H=1.48, wb=2.55, r=0.31, c=0.15, fo=0.8, belt=0.9, roof=(0.1, 0.6), trunk=0.0),
@@ -19,19 +21,44 @@ CAR_STYLES = {
     "van": dict(L=5.1, W=1.98, H=2.05, wb=3.1, r=0.34, c=0.18, fo=0.75, belt=1.1, roof=(0.02, 0.8), trunk=0.0),
     "estate": dict(L=4.85, W=1.83, H=1.5, wb=2.85, r=0.32, c=0.15, fo=0.95, belt=0.93, roof=(0.05, 0.62), trunk=0.0),
     "pickup": dict(L=5.35, W=1.93, H=1.85, wb=3.35, r=0.39, c=0.24, fo=0.95, belt=1.15, roof=(0.42, 0.66), trunk=0.3),
+    "coupe": dict(L=4.265, W=1.775, H=1.31, wb=2.575, r=0.31, c=0.13, fo=0.84, belt=0.83, roof=(0.3, 0.55),  # Toyota GR86
+                  trunk=0.12, rake=0.85, rear=0.6),
+    "city": dict(L=3.546, W=1.627, H=1.488, wb=2.3, r=0.29, c=0.13, fo=0.7, belt=0.93, roof=(0.12, 0.62),  # Fiat 500
+                 trunk=0.0, rake=0.7, rear=0.2),
+    "mpv": dict(L=4.527, W=1.814, H=1.628, wb=2.791, r=0.33, c=0.15, fo=0.92, belt=1.0, roof=(0.06, 0.66),  # VW Touran
+                trunk=0.0, rake=0.9, rear=0.15),
+    "crossover": dict(L=4.31, W=1.78, H=1.61, wb=2.63, r=0.34, c=0.2, fo=0.92, belt=1.05, roof=(0.1, 0.6),  # Nissan Qashqai
+                      trunk=0.0, rake=0.85, rear=0.35),
+    "cab": dict(L=4.857, W=1.874, H=1.888, wb=2.986, r=0.34, c=0.17, fo=0.95, belt=1.1, roof=(0.12, 0.64),  # LEVC TX
+                trunk=0.0, rake=0.55, rear=0.3),
+    "minivan": dict(L=4.854, W=1.904, H=1.72, wb=2.919, r=0.33, c=0.15, fo=0.97, belt=1.02, roof=(0.04, 0.66),  # VW Sharan
+                    trunk=0.0, rake=1.0, rear=0.15),
+    "convertible": dict(L=3.915, W=1.735, H=1.225, wb=2.31, r=0.3, c=0.135, fo=0.79, belt=0.82, roof=(0.36, 0.56),  # Mazda MX-5
+                        trunk=0.15, rake=0.55, open=True),
+    "kei": dict(L=3.395, W=1.475, H=1.79, wb=2.52, r=0.28, c=0.145, fo=0.5, belt=0.95, roof=(0.03, 0.75),  # Honda N-Box
+                trunk=0.0, rake=0.6, rear=0.06),
+    "micro": dict(L=2.695, W=1.663, H=1.555, wb=1.873, r=0.3, c=0.14, fo=0.424, belt=0.95, roof=(0.08, 0.62),  # Smart ForTwo
+                  trunk=0.0, rake=0.75, rear=0.12),
 }
+_CAR_DEFAULTS = dict(rake=0.75, rear=None, open=False)
+
+
+def _arches(wheels, radius: float, bottom: float) -> list[tuple[float, float]]:
+    """Bottom edge of a side profile, rear to front, with a semicircular arch over each wheel."""
+    arch = radius + 0.05
+    points = []
+    for x in sorted(wheels):
+        angles = np.linspace(np.pi, 0, 10)
+        points += [(x + arch * np.cos(a), max(bottom, radius + arch * np.sin(a) - 0.02)) for a in angles]
+    return points
 
 
 def _arch_profile(length: float, clearance: float, top_rear: float, top_front: float, wheels: list[float],
                   radius: float, nose: float = 0.25) -> np.ndarray:
     """Lower-body side profile with a semicircular arch over each wheel (x positions from the rear)."""
-    arch = radius + 0.05
-    bottom = []
-    for x in sorted(wheels):
-        angles = np.linspace(np.pi, 0, 10)
-        bottom += [(x + arch * np.cos(a), max(clearance, radius + arch * np.sin(a) - 0.02)) for a in angles]
-    points = [(0.0, clearance + 0.05), (0.05, clearance)] + bottom + [(length - 0.05, clearance), (length, clearance + 0.08),
-              (length, top_front - nose), (length - 0.15, top_front), (0.1, top_rear), (0.0, top_rear - 0.1)]
+    points = [(0.0, clearance + 0.05), (0.05, clearance)] + _arches(wheels, radius, clearance) + [
+        (length - 0.05, clearance), (length, clearance + 0.08), (length, top_front - nose), (length - 0.15, top_front),
+        (0.1, top_rear), (0.0, top_rear - 0.1)]
     return np.array(points)
 
 
@@ -47,7 +74,7 @@ def _wheels(positions, radius: float, track: float, width: float = 0.22, *, sect
 
 
 def car(params: dict, pose: str) -> AssetMesh:
-    s = dict(CAR_STYLES[params.get("style", "sedan")])
+    s = dict(_CAR_DEFAULTS, **CAR_STYLES[params.get("style", "sedan")])
     s.update({k: v for k, v in params.items() if k in s})
     L, W, H, r, c = s["L"], s["W"], s["H"], s["r"], s["c"]
     rear_axle = L - s["fo"] - s["wb"]
@@ -55,11 +82,20 @@ def car(params: dict, pose: str) -> AssetMesh:
     belt = s["belt"]
     parts = [extrude_profile("body", _arch_profile(L, c, belt + s["trunk"] * 0.2, belt - 0.08, wheels, r), W, kind="paint")]
     roof_rear, roof_front = s["roof"][0] * L, s["roof"][1] * L
-    glass_rear = max(0.02, roof_rear - (0.25 if s["trunk"] == 0 else 0.45))
-    glass_front = min(L - s["fo"] * 0.45, roof_front + 0.75)
-    cabin = [(glass_rear, belt - 0.02), (glass_front, belt - 0.06), (roof_front, H - 0.04), (roof_rear, H - 0.04)]
-    parts.append(extrude_profile("windows", cabin, W * 0.86, kind="glass"))
-    parts.append(box("roof", (roof_front - roof_rear + 0.1, W * 0.84, 0.05), ((roof_rear + roof_front) / 2, 0, H - 0.025), kind="paint"))
+    rear_run = s["rear"] if s["rear"] is not None else (0.25 if s["trunk"] == 0 else 0.45)
+    glass_rear = max(0.02, roof_rear - rear_run)
+    glass_front = min(L - s["fo"] * 0.45, roof_front + s["rake"])
+    if s["open"]:  # top down: a framed windscreen, seat backs and the folded hood behind them
+        screen = [(roof_front - 0.05, H), (roof_front, H), (glass_front, belt - 0.06), (glass_front - 0.05, belt - 0.06)]
+        parts.append(extrude_profile("windscreen", screen, W * 0.84, kind="glass"))
+        parts.append(box("screen_frame", (0.07, W * 0.86, 0.04), (roof_front - 0.02, 0, H - 0.02), kind="paint"))
+        for side in (-1, 1):
+            parts.append(box(f"seat_{side}", (0.12, W * 0.3, 0.5), (roof_rear + 0.15, side * W * 0.22, belt + 0.1), kind="plastic"))
+        parts.append(box("folded_hood", (0.4, W * 0.8, 0.12), (roof_rear - 0.2, 0, belt + 0.05), kind="rubber"))
+    else:
+        cabin = [(glass_rear, belt - 0.02), (glass_front, belt - 0.06), (roof_front, H - 0.04), (roof_rear, H - 0.04)]
+        parts.append(extrude_profile("windows", cabin, W * 0.86, kind="glass"))
+        parts.append(box("roof", (roof_front - roof_rear + 0.1, W * 0.84, 0.05), ((roof_rear + roof_front) / 2, 0, H - 0.025), kind="paint"))
     if s["trunk"] > 0 and params.get("style") == "pickup":
         parts.append(box("bed_floor", (glass_rear - 0.05, W * 0.92, 0.05), (glass_rear / 2, 0, belt - 0.35), kind="paint"))
     for side in (-1, 1):
@@ -71,10 +107,10 @@ def car(params: dict, pose: str) -> AssetMesh:
 
 
 TRUCK_STYLES = {
-    "box": dict(L=8.2, W=2.5, H=3.6, cab=2.3, r=0.5, axles=(1.7, 6.6), cargo="box"),
+    "box": dict(L=8.2, W=2.5, H=3.6, cab=2.3, r=0.5, axles=(2.2, 6.9), cargo="box"),
     "flatbed": dict(L=7.4, W=2.45, H=3.0, cab=2.3, r=0.48, axles=(1.6, 5.9), cargo="flatbed"),
     "tipper": dict(L=7.8, W=2.5, H=3.2, cab=2.3, r=0.52, axles=(1.2, 2.6, 6.3), cargo="tipper"),
-    "tractor": dict(L=12.5, W=2.55, H=3.9, cab=2.4, r=0.5, axles=(1.2, 2.5, 7.6, 11.2), cargo="semi"),
+    "tractor": dict(L=16.25, W=2.55, H=4.0, cab=2.4, r=0.5, axles=(2.9, 4.2, 5.5, 11.2, 14.85), cargo="semi"),
     "pickup_heavy": dict(L=6.2, W=2.2, H=2.6, cab=2.6, r=0.44, axles=(1.3, 5.0), cargo="flatbed"),
 }
 
@@ -106,11 +142,11 @@ def truck(params: dict, pose: str) -> AssetMesh:
 
 
 BUS_STYLES = {
-    "city": dict(L=12.0, W=2.55, H=3.05, decks=1, axles=(3.0, 9.1), r=0.5),
-    "double_decker": dict(L=11.2, W=2.55, H=4.35, decks=2, axles=(2.6, 8.6), r=0.5),
-    "coach": dict(L=13.0, W=2.55, H=3.7, decks=1, axles=(1.8, 3.3, 10.3), r=0.5),
-    "articulated": dict(L=18.0, W=2.55, H=3.05, decks=1, axles=(1.9, 8.0, 15.0), r=0.5),
-    "minibus": dict(L=7.5, W=2.2, H=2.8, decks=1, axles=(1.6, 5.9), r=0.42),
+    "city": dict(L=12.0, W=2.55, H=3.05, decks=1, axles=(3.4, 9.25), r=0.5),
+    "double_decker": dict(L=11.0, W=2.55, H=4.4, decks=2, axles=(2.9, 8.6), r=0.5),
+    "coach": dict(L=13.0, W=2.55, H=3.7, decks=1, axles=(2.6, 4.0, 10.3), r=0.5),
+    "articulated": dict(L=18.0, W=2.55, H=3.05, decks=1, axles=(3.4, 9.3, 15.2), r=0.5),
+    "minibus": dict(L=7.4, W=2.02, H=2.8, decks=1, axles=(2.05, 6.38), r=0.42),
 }
 
 
@@ -118,7 +154,7 @@ def bus(params: dict, pose: str) -> AssetMesh:
     s = BUS_STYLES[params.get("style", "city")]
     L, W, H, r = s["L"], s["W"], s["H"], s["r"]
     floor = 0.3
-    shell = [(0.0, floor), (L, floor), (L, H - 0.25), (L - 0.25, H), (0.15, H), (0.0, H - 0.15)]
+    shell = [(0.0, floor), *_arches(s["axles"], r, floor), (L, floor), (L, H - 0.25), (L - 0.25, H), (0.15, H), (0.0, H - 0.15)]
     parts = [extrude_profile("shell", shell, W, kind="fleet_paint")]
     deck_height = (H - floor) / s["decks"]
     for deck in range(s["decks"]):
@@ -126,12 +162,15 @@ def bus(params: dict, pose: str) -> AssetMesh:
         high = floor + (deck + 1) * deck_height - 0.3
         parts.append(box(f"windows_{deck}", (L - 0.9, W + 0.02, high - low), (L / 2 - 0.25, 0, (low + high) / 2), kind="glass"))
     parts.append(box("windshield", (0.04, W * 0.9, H * 0.55 if s["decks"] == 1 else 1.4), (L + 0.005, 0, floor + 1.65 if s["decks"] == 1 else 1.6), kind="glass"))
-    parts.append(box("door", (1.2, 0.04, 2.1), (L - 1.4, -W / 2 - 0.005, floor + 1.15), kind="glass"))
+    front_axle = max(s["axles"])
+    door = L - 1.4 if L - front_axle > 2.0 else front_axle - r - 0.7  # van-based buses: behind the front wheel
+    parts.append(box("door", (1.2, 0.04, 2.1), (door, -W / 2 - 0.005, floor + 1.15), kind="glass"))
     if params.get("style") == "articulated":
         parts.append(box("joint", (0.6, W + 0.04, H - floor - 0.2), (L * 0.38, 0, (H + floor) / 2), kind="rubber"))
     for side in (-1, 1):
         parts.append(box(f"head_light_{side}", (0.04, 0.3, 0.15), (L + 0.01, side * (W / 2 - 0.3), floor + 0.5), kind="light_front"))
-        parts.append(box(f"mirror_{side}", (0.08, 0.08, 0.45), (L + 0.2, side * (W / 2 + 0.15), H - 1.0), kind="plastic"))
+        # beside the windscreen, not ahead of it: the pack's size ranges are body lengths
+        parts.append(box(f"mirror_{side}", (0.08, 0.08, 0.45), (L - 0.15, side * (W / 2 + 0.15), H - 1.0), kind="plastic"))
     parts += _wheels(s["axles"], r, W - 0.3, width=0.3)
     return AssetMesh(parts)
 
