@@ -20,12 +20,13 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "generator_ablation"
-CAMVID_STYLE = {"traffic": "left", "streets": "mixed", "season": "winter", "camera": "camvid", "furniture": True,
+CAMVID_STYLE = {"traffic": "left", "streets": "mixed", "season": "mixed", "camera": "camvid", "furniture": True,
                 "effects": "camera"}
 # name -> (what changed, generator settings or None for a committed earlier run, rows)
 VARIANTS = {
     "baseline": ("issue 08's generator: wide right-hand summer streets, no camera effects", None, "deeplab"),
-    "old_pack": ("CamVid-like streets and camera effects, with the pack before the new cars and signs", None, "deeplab"),
+    "old_pack": ("CamVid-like streets and camera effects, all trees leafless with the sky between their twigs labelled "
+                 "sky, and the pack before the new cars and signs", None, "deeplab"),
     "effects_only": ("issue 08's streets (today's pack) with camera effects", {"effects": "camera"}, "deeplab"),
     "streets_only": ("CamVid-like streets (left-hand, narrow, winter, CamVid rig, furniture), no camera effects",
                      {**CAMVID_STYLE, "effects": "none"}, "deeplab"),

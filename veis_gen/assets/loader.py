@@ -110,7 +110,7 @@ def save_mesh(path: Path, mesh: AssetMesh) -> None:
     for i, part in enumerate(mesh.parts):
         arrays[f"v{i}"], arrays[f"f{i}"] = part.vertices, part.faces
         meta["parts"].append({"name": part.name, "kind": part.kind, "class": part.class_name, "smooth": part.smooth,
-                              "color": part.color})
+                              "color": part.color, "drawn": part.drawn})
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
     write_bytes(path, buffer.getvalue())
@@ -120,7 +120,8 @@ def read_mesh(path: Path) -> AssetMesh:
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
         parts = [Part(p["name"], data[f"v{i}"], data[f"f{i}"], kind=p["kind"], class_name=p["class"],
-                      smooth=p["smooth"], color=tuple(p["color"]) if p["color"] else None)
+                      smooth=p["smooth"], color=tuple(p["color"]) if p["color"] else None,
+                      drawn=p.get("drawn", True))
                  for i, p in enumerate(meta["parts"])]
     return AssetMesh(parts, {k: np.asarray(v, dtype=np.float32) for k, v in meta["anchors"].items()})
 

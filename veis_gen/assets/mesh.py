@@ -17,7 +17,8 @@ class Part:
 
     ``kind`` names the palette its colours come from (``paint``, ``glass``, ``skin``, ...); ``class_name``
     overrides the asset's class for these pixels (the pole under a traffic light is a pole).
-    ``uv``/``texture``/``color`` hold the mesh file's own appearance, if any.
+    ``uv``/``texture``/``color`` hold the mesh file's own appearance, if any. A part that is not ``drawn`` is
+    in the labels and depth but not in the colour image: the outline an annotator draws around a leafless crown.
     """
 
     name: str
@@ -29,6 +30,7 @@ class Part:
     texture: np.ndarray | None = None  # (H, W, 3|4) uint8
     color: tuple[int, int, int] | None = None
     smooth: bool = False  # shade with vertex normals (bodies) rather than face normals (boxes)
+    drawn: bool = True
 
 
 @dataclass

@@ -42,7 +42,8 @@ def mesh_groups(mesh: AssetMesh, matrix: np.ndarray, materials: list[Material], 
             normals /= np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
             normals = normals.astype(np.float32)
         groups.append(DrawGroup(segment, material, vertices, part.faces, normals,
-                                part.uv if material.original else None, part.texture if material.original else None))
+                                part.uv if material.original else None, part.texture if material.original else None,
+                                part.drawn))
     return groups
 
 
@@ -56,9 +57,9 @@ def merge(groups: list[DrawGroup], by: str = "segment+material") -> list[DrawGro
         if by == "segment":
             key = (group.segment,)
         elif by == "material":
-            key = (group.material, group.normals is not None, own)
+            key = (group.material, group.normals is not None, own, group.drawn)
         else:
-            key = (group.segment, group.material, group.normals is not None, own)
+            key = (group.segment, group.material, group.normals is not None, own, group.drawn)
         buckets.setdefault(key, []).append(group)
     merged = []
     for items in buckets.values():
@@ -75,6 +76,7 @@ def merge(groups: list[DrawGroup], by: str = "segment+material") -> list[DrawGro
             np.concatenate([g.normals for g in items]) if keep_shading and first.normals is not None else None,
             np.concatenate([g.uv for g in items]) if keep_shading and first.uv is not None else None,
             first.texture if keep_shading else None,
+            first.drawn or not keep_shading,
         ))
     return merged
 

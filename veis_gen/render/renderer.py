@@ -33,6 +33,7 @@ class DrawGroup:
     normals: np.ndarray | None = None  # (N, 3) per-vertex normals for smooth shading; None: flat
     uv: np.ndarray | None = None  # (N, 2) the mesh file's own texture coordinates
     texture: np.ndarray | None = None  # (H, W, 3) uint8 the mesh file's own texture
+    drawn: bool = True  # False: in the seg pass (labels, depth) only, not in the colour pass
 
 
 def encode_segment(segment: int) -> tuple[int, int, int]:
@@ -210,7 +211,8 @@ class Renderer:
                 raise ValueError(f"unknown shading {shading!r} (one of: {', '.join(SHADINGS)})")
             fast = shading == "fast"
             scene = pyrender.Scene(bg_color=[*(c / 255 for c in background), 1.0], ambient_light=[ambient] * 3)
-            for order, primitive in enumerate(self._colour_primitives(groups, (lights, ambient) if fast else None)):
+            drawn = [g for g in groups if g.drawn]
+            for order, primitive in enumerate(self._colour_primitives(drawn, (lights, ambient) if fast else None)):
                 scene.add(pyrender.Mesh([primitive]), name=f"{order:08d}")
             self._camera_node(scene, camera)
             if not fast:

@@ -20,6 +20,11 @@ def _one_line(capsys, *fragments):
     ("--class-weights", "car=-1", "car=-1.0: weights are finite numbers >= 0"),
     ("--class-weights", "car=nan", "car=nan: weights are finite"),
     ("--class-weights", "car=inf", "car=inf: weights are finite"),
+    ("--traffic", "up", "--traffic: expected one of right, left, got 'up'"),
+    ("--streets", "wide,narrow", "--streets: expected one of wide, narrow, mixed"),
+    ("--season", "spring", "--season: expected one of summer, winter, mixed"),
+    ("--camera", "gopro", "--camera: expected one of default, cityscapes, camvid"),
+    ("--effects", "film", "--effects: expected none or camera, got 'film'"),
 ])
 def test_bad_settings_write_nothing(tmp_path, capsys, flag, value, message):
     out = tmp_path / "out"

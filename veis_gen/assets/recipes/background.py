@@ -130,7 +130,8 @@ def tree(params: dict, pose: str) -> AssetMesh:
     trunk_height = height * (0.4 if kind == "broadleaf" else 0.2)
     parts = [cylinder("trunk", height * 0.025, trunk_height + 0.5, (0, 0, (trunk_height + 0.5) / 2), kind="bark", sections=10)]
     if kind == "bare":
-        return AssetMesh([_bare_crown(rng, height)])
+        branches, trunk = _bare_crown(rng, height)
+        return AssetMesh([branches] + ([_crown_outline(branches, trunk)] if params.get("outline", True) else []))
     if kind == "conifer":
         for k, z in enumerate(np.linspace(trunk_height, height * 0.85, 4)):
             radius = height * 0.22 * (1 - k / 4.5)
@@ -166,7 +167,17 @@ def _bare_crown(rng: np.random.Generator, height: float) -> Part:
     trunk = height * rng.uniform(0.3, 0.45)
     grow(np.zeros(3), np.array([0.0, 0.0, 1.0]), trunk, height * 0.03, 4)
     mesh = trimesh.util.concatenate(pieces)
-    return Part("branches", mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32), kind="bark")
+    return Part("branches", mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32), kind="bark"), trunk
+
+
+def _crown_outline(branches: Part, trunk: float) -> Part:
+    """The crown as annotators outline it (CamVid and Cityscapes label a leafless crown vegetation, sky
+    between its twigs included): the hull of the branches above the trunk, 15% inside their tips."""
+    points = branches.vertices[branches.vertices[:, 2] > trunk * 1.05].astype(np.float64)
+    hull = trimesh.convex.convex_hull(points)
+    centre = points.mean(axis=0)
+    vertices = centre + (hull.vertices - centre) * 0.85
+    return Part("crown_outline", vertices.astype(np.float32), np.asarray(hull.faces, np.int32), kind="bark", drawn=False)
 
 
 def hedge(params: dict, pose: str) -> AssetMesh:
