@@ -73,3 +73,32 @@ def test_many_frames_reuse_shaders_and_keep_memory_flat(renderer):
     # Without the context fix every frame adds its shader programs to this cache and never frees them.
     assert len(cache) == programs
     assert _rss_mb() - before < 40
+
+
+def test_a_part_not_drawn_is_in_the_labels_only(renderer):
+    """A leafless crown's outline: its pixels are labelled and have depth, but the colour image shows what is
+    behind it (here the sky), and merging never mixes drawn and label-only geometry."""
+    grey = Material("paint", (128, 128, 128))
+    pose = np.eye(4)
+    pose[:3, 3] = (4.0, 2.0, 0.0)
+    outline = AssetMesh([box("outline", (0.3, 0.3, 3.0), (0, 0, 1.5))])
+    outline.parts[0].drawn = False
+    groups = merge(mesh_groups(outline, pose, [grey], [7]) + mesh_groups(AssetMesh([box("other", (1, 1, 1), (-3, 0, 0.5))]), np.eye(4), [grey], [7]))
+    assert sorted(g.drawn for g in groups) == [False, True]
+    frame = renderer.render(groups, CAMERA, [Light((-1, 0.5, -1))])
+    (u, v), _ = (x[0] for x in project(CAMERA, np.array([[4.0, 2.0, 1.5]])))
+    assert frame["segment"][int(v), int(u)] == 7 and frame["depth"][int(v), int(u)] > 0
+    hidden = (frame["segment"] == 7) & (frame["depth"] > 0) & (np.arange(128)[None, :] > u - 3) & (np.arange(128)[None, :] < u + 3)
+    np.testing.assert_array_equal(frame["rgb"][hidden], np.broadcast_to((135, 170, 210), frame["rgb"][hidden].shape))
+
+
+def test_leafless_trees_have_a_label_only_crown_outline():
+    from veis_gen.assets.recipes import RECIPES
+
+    tree = RECIPES["tree"]({"style": "bare", "seed": 3, "height": 10.0}, "default")
+    branches, outline = tree.parts
+    assert branches.drawn and not outline.drawn and branches.kind == outline.kind == "bark"
+    low, high = outline.vertices.min(0), outline.vertices.max(0)
+    assert low[2] > 2.5 and high[2] < branches.vertices[:, 2].max()  # above the trunk, inside the twig tips
+    bare = RECIPES["tree"]({"style": "bare", "seed": 3, "height": 10.0, "outline": False}, "default")
+    assert [p.name for p in bare.parts] == ["branches"]
