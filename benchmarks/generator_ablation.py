@@ -7,8 +7,9 @@ DeepLab 300 steps of 8, Mask R-CNN 300 steps of 2, ImageNet init) and changes on
 Variants other than ``full`` train DeepLab alone (``--only deeplab``, about 15 minutes each on 2 cores);
 ``full`` runs every row. Each run's sim2real.json and .md are copied to benchmarks/results/generator_ablation/
 <variant>/, and the table (markdown, JSON, chart) is written from all that are there. Variants measured at
-an earlier commit (``baseline``: issue 08's first run; ``old_pack``: before the new cars and signs) cannot be
-rerun with today's code: their files are kept, with the commit they came from.
+an earlier commit (``baseline``: issue 08's first run; ``old_pack``: before the new cars and signs;
+``light_pavement``: before the paving slabs) cannot be rerun with today's code: their files are kept, with the
+commit they came from.
 """
 from __future__ import annotations
 
@@ -27,12 +28,15 @@ VARIANTS = {
     "baseline": ("issue 08's generator: wide right-hand summer streets, no camera effects", None, "deeplab"),
     "old_pack": ("CamVid-like streets and camera effects, all trees leafless with the sky between their twigs labelled "
                  "sky, and the pack before the new cars and signs", None, "deeplab"),
+    "light_pavement": ("CamVid-like streets, camera effects, 15 cars and 41 signs, sidewalks of light concrete",
+                       None, "deeplab"),
     "effects_only": ("issue 08's streets (today's pack) with camera effects", {"effects": "camera"}, "deeplab"),
     "streets_only": ("CamVid-like streets (left-hand, narrow, winter, CamVid rig, furniture), no camera effects",
                      {**CAMVID_STYLE, "effects": "none"}, "deeplab"),
-    "full": ("everything: CamVid-like streets, camera effects, 15 cars and 41 signs", CAMVID_STYLE, "all"),
+    "full": ("everything: CamVid-like streets, camera effects, 15 cars and 41 signs, sidewalks of grey paving slabs",
+             CAMVID_STYLE, "all"),
 }
-COMMITTED_AT = {"baseline": "6f2dacc (issue 08's run, benchmarks/results/sim2real)", "old_pack": "e637390"}
+COMMITTED_AT = {"baseline": "6f2dacc (issue 08's run, benchmarks/results/sim2real)", "old_pack": "e637390", "light_pavement": "af3f3bc"}
 
 
 def _toml(settings: dict) -> str:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-TEXTURE_FAMILIES = ("noise", "stripes", "brick", "asphalt", "foliage", "paint_decals")
+TEXTURE_FAMILIES = ("noise", "stripes", "brick", "asphalt", "foliage", "paint_decals", "paving")
 # Textures are colourless patterns that multiply the material's colour; a small pool of them per family
 # keeps every texture the renderer has seen resident, instead of uploading new ones for every instance.
 TEXTURE_POOL = 32
@@ -61,6 +61,10 @@ PALETTES: dict[str, tuple[tuple[tuple[_C, float], ...], tuple[str, ...], float, 
                 ((200, 190, 120), 1), ((160, 170, 180), 1)), ("brick", "noise", "stripes"), 3.0, 0.9, 0.0),
     "window": ((((40, 50, 60), 3), ((70, 90, 110), 2), ((25, 25, 30), 1)), ("noise",), 1.0, 0.1, 0.3),
     "roof": ((((90, 50, 40), 2), ((60, 60, 65), 2)), ("stripes", "noise"), 1.0, 0.8, 0.0),
+    # Sidewalk slabs: greys close to the road's, as real pavements are (CamVid's were 95% "road" to a
+    # model trained on light concrete sidewalks).
+    "paving": ((((112, 110, 106), 3), ((128, 125, 120), 3), ((96, 96, 98), 2), ((150, 145, 137), 2), ((135, 120, 110), 1)),
+               ("paving", "paving", "noise"), 2.0, 0.9, 0.0),
     "wall": ((((160, 155, 145), 3), ((120, 110, 100), 2), ((180, 120, 100), 1)), ("brick", "noise"), 2.0, 0.9, 0.0),
     "fence": ((((90, 90, 92), 3), ((110, 80, 50), 2), ((40, 70, 45), 1)), ("stripes", "noise"), 1.0, 0.7, 0.3),
     "foliage": ((((60, 100, 40), 3), ((90, 120, 50), 2), ((40, 70, 35), 2), ((120, 130, 60), 1)), ("foliage",), 1.5, 0.9, 0.0),
@@ -180,6 +184,12 @@ def texture_image(family: str, seed: int, size: int = 128) -> np.ndarray:
             else:
                 inside = (np.abs(x - cx) < r) & (np.abs(y - cy) < r * 0.4)
             image[inside] = decal
+    elif family == "paving":
+        slabs = int(rng.choice([2, 3, 4, 6]))
+        cell_y, cell_x = np.floor(y * slabs).astype(int), np.floor(x * slabs).astype(int)
+        shade = 0.78 + 0.3 * rng.random((slabs, slabs))[cell_y, cell_x]
+        joints = ((y * slabs) % 1.0 < 0.04) | ((x * slabs) % 1.0 < 0.04)
+        image = base * (np.where(joints, 0.55, shade) * (0.9 + 0.15 * noise))[..., None]
     else:
         raise ValueError(f"unknown texture family {family!r}")
     return np.clip(image, 0, 255).astype(np.uint8)

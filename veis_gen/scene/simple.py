@@ -9,7 +9,7 @@ from veis_gen.scene.common import MOUNTS, camera_looking, mount_rider, sample_li
 from veis_gen.scene.library import Library, inline
 from veis_gen.scene.types import Scene
 
-GROUNDS = (("road", "asphalt"), ("sidewalk", "concrete"), ("terrain", "grass"))
+GROUNDS = (("road", "asphalt"), ("sidewalk", "paving"), ("terrain", "grass"))
 # How many instances and how far from the camera (metres), per class.
 INSTANCES = {"person": (1, 6), "rider": (1, 3), "car": (1, 4), "truck": (1, 2), "bus": (1, 2), "train": (1, 1),
              "motorcycle": (1, 4), "bicycle": (1, 4), "traffic light": (1, 3), "traffic sign": (1, 4)}

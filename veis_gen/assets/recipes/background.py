@@ -39,7 +39,7 @@ def road(params: dict, pose: str) -> AssetMesh:
 def sidewalk(params: dict, pose: str) -> AssetMesh:
     length, width = float(params.get("length", 20.0)), float(params.get("width", 3.0))
     kerb = float(params.get("kerb_height", 0.15))
-    parts = [box("pavement", (length, width - 0.2, kerb), (0, 0.1, kerb / 2), kind="concrete"),
+    parts = [box("pavement", (length, width - 0.2, kerb), (0, 0.1, kerb / 2), kind="paving"),
              box("kerb", (length, 0.2, kerb + 0.01), (0, -width / 2 + 0.1, (kerb + 0.01) / 2), kind="concrete")]
     return AssetMesh(parts)
 
