@@ -63,7 +63,7 @@ def fuse(semantic: np.ndarray, masks: np.ndarray, label_ids: np.ndarray, scores:
         fused[window][free] = labels.ID_TO_TRAIN_ID[label_id]
         k = counts.get(label_id, 0)
         counts[label_id] = k + 1
-        instances[window][free] = label_id * 1000 + k
+        instances[window][free] = label_id * labels.INSTANCE_ID_OFFSET + k
         taken[window] |= free
         kept.append(int(index))
     return fused, instances, kept
@@ -96,8 +96,6 @@ def detections_by_image(instances_json, gt_coco=None) -> dict[str, list[dict]]:
 def decode_detections(detections: list[dict], shape, source) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Masks (N, H, W) bool, label ids (N,), scores (N,) and boxes (N, 4: x, y, w, h, rounded out) of one
     image's detections; RLE or polygon segmentations. A mask of another size than ``shape`` is an error."""
-    from pycocotools import mask as mask_utils
-
     from segkit.formats.coco import decode_mask
 
     if not detections:

@@ -58,7 +58,9 @@ FOREGROUND_CLASSES: tuple[str, ...] = (
     "traffic light", "traffic sign", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle",
 )
 BACKGROUND_CLASSES: tuple[str, ...] = tuple(c for c in TRAIN_CLASSES if c not in FOREGROUND_CLASSES)
-# Classes whose pixels get labelId*1000+k in Cityscapes instanceIds images.
+# Classes whose pixels get labelId*INSTANCE_ID_OFFSET+k in Cityscapes instanceIds images (and every
+# foreground class in ours); an id below the offset is a plain label id.
+INSTANCE_ID_OFFSET = 1000
 INSTANCE_CLASSES: tuple[str, ...] = tuple(lab.name for lab in IMAGE_LABELS if lab.has_instances)
 CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(lab.category for lab in IMAGE_LABELS))
 
@@ -83,9 +85,6 @@ IS_KNOWN_ID: np.ndarray = np.zeros(256, dtype=bool)
 IS_KNOWN_ID[list(KNOWN_IDS)] = True
 HAS_INSTANCES_ID: np.ndarray = np.zeros(256, dtype=bool)
 HAS_INSTANCES_ID[[BY_NAME[c].id for c in INSTANCE_CLASSES]] = True
-
-# GTA5 ("Playing for Data") label PNGs hold Cityscapes ids, so its train-id mapping is Cityscapes'.
-GTA5_ID_TO_TRAIN_ID: np.ndarray = ID_TO_TRAIN_ID
 
 # SYNTHIA-RAND-CITYSCAPES: its class ids (the first channel of GT/LABELS) by name, and the Cityscapes class
 # each of the 16 shared ones becomes. Lane markings are road in Cityscapes; the rest is ignored.

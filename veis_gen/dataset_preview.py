@@ -23,7 +23,7 @@ def outlines(instance_ids: np.ndarray) -> np.ndarray:
         edge |= np.pad(differs, pad)
         pad[axis] = (1, 0)
         edge |= np.pad(differs, pad)
-    return edge & (instance_ids >= 1000)
+    return edge & (instance_ids >= labels.INSTANCE_ID_OFFSET)
 
 
 def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int = 512, kind: str | None = None) -> np.ndarray:

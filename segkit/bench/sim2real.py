@@ -193,9 +193,9 @@ def detector_pixels(records, semantic_dir: Path, instances_dir: Path) -> dict:
         gt = space["read"](record)
         instances = read_png(instances_dir / f"{record.name}_instanceIds.png")
         semantic = space["from_train_id"][read_png(semantic_dir / f"{record.name}_pred.png")]
-        is_pasted = instances >= 1000
+        is_pasted = instances >= labels.INSTANCE_ID_OFFSET
         pasted_class = np.full(gt.shape, void, dtype=np.int64)
-        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[instances[is_pasted] // 1000]]
+        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[instances[is_pasted] // labels.INSTANCE_ID_OFFSET]]
         labelled = gt != void
         real += np.bincount(gt[labelled], minlength=size)
         pasted += np.bincount(pasted_class[is_pasted & labelled], minlength=size)

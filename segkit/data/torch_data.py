@@ -87,8 +87,8 @@ class InstanceDataset(_Base):
         sample = self._sample(index, label=False, instances=True)
         instances = sample["instances"]
         masks, boxes, classes = [], [], []
-        for value in np.unique(instances[instances >= 1000]):
-            label_id = int(value) // 1000
+        for value in np.unique(instances[instances >= labels.INSTANCE_ID_OFFSET]):
+            label_id = int(value) // labels.INSTANCE_ID_OFFSET
             if label_id > 255 or self.contiguous[label_id] == 0:
                 continue
             mask = instances == value

@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from segkit import labels
-from segkit.errors import UserError
 
 NUM_IDS = max(labels.KNOWN_IDS) + 1
 # cityscapesscripts/evaluation/evalPixelLevelSemanticLabeling.py: args.avgClassSize (the iIoU weights)
@@ -80,16 +79,16 @@ def image_statistics(gt: np.ndarray, pred: np.ndarray, instances: np.ndarray | N
         return {"confusion": confusion, **weighted}
     if instances.shape != gt.shape:
         raise ValueError("instanceIds and labelIds differ in size")
-    inside = instances > 1000  # as the official script: strictly above 1000
+    inside = instances > labels.INSTANCE_ID_OFFSET  # as the official script: strictly above it
     ids = instances[inside].astype(np.int64)
     if ids.size == 0:
         return {"confusion": confusion, **weighted}
     predicted = pred[inside] if pred_to_id is None else pred_to_id[pred[inside]]
     sizes = np.bincount(ids)
-    tp = np.bincount(ids, weights=predicted == (ids // 1000))
+    tp = np.bincount(ids, weights=predicted == (ids // labels.INSTANCE_ID_OFFSET))
     category_tp = {category: np.bincount(ids, weights=member[predicted]) for category, member in _CATEGORY_OF.items()}
     for instance in np.flatnonzero(sizes):
-        label_id = int(instance) // 1000
+        label_id = int(instance) // labels.INSTANCE_ID_OFFSET
         label = labels.BY_ID.get(label_id)
         if label is None or label.ignore_in_eval or not label.has_instances:
             continue

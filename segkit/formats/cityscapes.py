@@ -22,7 +22,6 @@ from segkit.formats.png import read_png, write_png
 IMAGE_DIR = "leftImg8bit"
 IMAGE_SUFFIX = "_leftImg8bit.png"
 GT_KINDS = ("labelIds", "instanceIds", "labelTrainIds", "color")
-INSTANCE_ID_OFFSET = 1000
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def list_records(root, *, splits=None, gt: str = "gtFine") -> list[CityscapesRec
 
 
 def label_ids_from_instance_ids(instance_ids: np.ndarray) -> np.ndarray:
-    return np.where(instance_ids >= INSTANCE_ID_OFFSET, instance_ids // INSTANCE_ID_OFFSET, instance_ids).astype(np.uint8)
+    return np.where(instance_ids >= labels.INSTANCE_ID_OFFSET, instance_ids // labels.INSTANCE_ID_OFFSET, instance_ids).astype(np.uint8)
 
 
 def color_image(label_ids: np.ndarray) -> np.ndarray:
@@ -123,11 +122,11 @@ def check_consistent(label_ids: np.ndarray, instance_ids: np.ndarray) -> str | N
         y, x = np.argwhere(bad)[0]
         return (f"{int(bad.sum())} pixels where instanceIds disagrees with labelIds "
                 f"(first at x={x}, y={y}: instance id {instance_ids[y, x]}, label id {label_ids[y, x]})")
-    instance_labels = np.unique(instance_ids[instance_ids >= INSTANCE_ID_OFFSET] // INSTANCE_ID_OFFSET)
+    instance_labels = np.unique(instance_ids[instance_ids >= labels.INSTANCE_ID_OFFSET] // labels.INSTANCE_ID_OFFSET)
     no_instances = [int(i) for i in instance_labels if i > 255 or not labels.HAS_INSTANCES_ID[i]]
     if no_instances:
         names = ", ".join(labels.BY_ID[i].name if i in labels.BY_ID else str(i) for i in no_instances)
-        return f"instance ids (>= 1000) given to classes without instances: {names}"
+        return f"instance ids (>= {labels.INSTANCE_ID_OFFSET}) given to classes without instances: {names}"
     return None
 
 

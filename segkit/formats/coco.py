@@ -16,7 +16,7 @@ from pycocotools import mask as mask_utils
 from segkit import labels
 from segkit.errors import UserError
 from segkit.formats.atomic import write_json
-from segkit.formats.cityscapes import INSTANCE_ID_OFFSET
+from segkit.labels import INSTANCE_ID_OFFSET
 
 
 def encode_mask(mask: np.ndarray) -> dict:

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from segkit import labels
-from segkit.formats.cityscapes import INSTANCE_ID_OFFSET
+from segkit.labels import INSTANCE_ID_OFFSET
 
 
 def outer_rings(mask: np.ndarray) -> list[tuple[float, np.ndarray]]:

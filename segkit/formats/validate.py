@@ -10,7 +10,8 @@ import numpy as np
 
 from segkit import labels
 from segkit.errors import UserError
-from segkit.formats.cityscapes import INSTANCE_ID_OFFSET, IMAGE_DIR, CityscapesRecord, check_consistent, list_records
+from segkit.labels import INSTANCE_ID_OFFSET
+from segkit.formats.cityscapes import IMAGE_DIR, CityscapesRecord, check_consistent, list_records
 from segkit.formats.png import read_png
 
 

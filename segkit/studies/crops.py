@@ -20,7 +20,6 @@ from segkit.data.catalog import Record
 from segkit.formats.atomic import write_json
 from segkit.formats.png import read_png, write_png
 
-INSTANCE_OFFSET = 1000
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,8 @@ def extract(records: list[Record], domain: str, out: Path, settings: CropSetting
         if record.instances is None:
             continue
         image, instances = read_image(record.image), read_png(record.instances)
-        for value in np.unique(instances[instances >= INSTANCE_OFFSET]):
-            label_id = int(value) // INSTANCE_OFFSET
+        for value in np.unique(instances[instances >= labels.INSTANCE_ID_OFFSET]):
+            label_id = int(value) // labels.INSTANCE_ID_OFFSET
             if label_id not in wanted:
                 continue
             mask = instances == value
