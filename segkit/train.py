@@ -1,8 +1,7 @@
 """`segkit train seg|det`: the training loop, read top to bottom as torchvision's references are.
 
-Data order and augmentation depend only on (seed, step): sample k of the run is drawn from the epoch
-k // N's permutation and transformed with a generator seeded by k, so `--resume` continues exactly, with
-any number of loader workers or processes. Started by torchrun, it runs DistributedDataParallel.
+Data order and augmentation depend only on (seed, step) (``segkit.data.steps``), so `--resume` continues
+exactly, with any number of loader workers or processes. Started by torchrun, it runs DistributedDataParallel.
 """
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
+from segkit.data.steps import StepBatches, StepSamples, collate_det, collate_seg
 from segkit.errors import UserError
 
 
@@ -84,51 +84,6 @@ class TrainConfig:
             raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
 
 
-class StepSamples:
-    """Sample k of the run: item perm_{k // N}[k % N] of the dataset, transformed with randomness from k."""
-
-    def __init__(self, dataset, seed: int):
-        self.dataset, self.seed = dataset, seed
-        self.size = len(dataset)
-        self._permutations: dict[int, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return 2**62
-
-    def __getitem__(self, k: int):
-        epoch, position = divmod(int(k), self.size)
-        if epoch not in self._permutations:
-            self._permutations = {epoch: np.random.default_rng([self.seed, epoch]).permutation(self.size)}
-        index = int(self._permutations[epoch][position])
-        if hasattr(self.dataset, "set_epoch"):
-            self.dataset.set_epoch(k)  # the transforms draw from (seed, k, index)
-        return self.dataset[index]
-
-
-class StepBatches:
-    """Batches of sample numbers from ``start`` on; with several processes, each takes its share."""
-
-    def __init__(self, batch_size: int, start_step: int, rank: int = 0, world: int = 1):
-        self.batch_size, self.step, self.rank, self.world = batch_size, start_step, rank, world
-
-    def __iter__(self):
-        step = self.step
-        while True:
-            first = (step * self.world + self.rank) * self.batch_size
-            yield list(range(first, first + self.batch_size))
-            step += 1
-
-
-def _collate_seg(batch):
-    import torch
-
-    return torch.stack([b[0] for b in batch]), torch.stack([b[1] for b in batch])
-
-
-def _collate_det(batch):
-    return [b[0] for b in batch], [b[1] for b in batch]
-
-
 def build_datasets(config: TrainConfig, *, training: bool = True):
     from segkit.data import catalog
     from segkit.data.torch_data import InstanceDataset, MixedDataset, SemanticDataset
@@ -165,156 +120,214 @@ def _autocast(config: TrainConfig, device):
     return torch.autocast("cuda", dtype=dtype), scaler
 
 
-def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
-    """Train; ``stop_after`` ends the run after that step as a kill would (tests use it to check --resume)."""
+@dataclass
+class _Processes:
+    rank: int
+    world: int
+    device: object  # torch.device
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _processes(config: TrainConfig) -> _Processes:
+    """This process's rank among torchrun's and its device; refuses a run folder that holds a run already."""
     import torch
     import torch.distributed as dist
-    from torch.utils.data import DataLoader
 
-    from segkit.checkpoint import load_checkpoint, save_checkpoint
-    from segkit.models import build_model
-
-    # --- processes and device
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
     if config.device == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda: no CUDA device is available here (torch sees none); use --device cpu or auto")
-    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
-    last_path = config.out / "last.pt"
-    if not config.resume and (last_path.exists() or (config.out / "log.jsonl").exists()):
+    if not config.resume and ((config.out / "last.pt").exists() or (config.out / "log.jsonl").exists()):
         raise UserError(f"{config.out}: holds a training run already: continue it with --resume true, or use another --out")
+    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
         dist.init_process_group("nccl" if use_cuda else "gloo")
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if use_cuda else "cpu")
-    torch.manual_seed(config.seed)
-    main_process = rank == 0
-    config.out.mkdir(parents=True, exist_ok=True)
+    return _Processes(int(os.environ.get("RANK", "0")), world, device)
 
-    # --- data
-    dataset = StepSamples(build_datasets(config), seed=config.seed)
-    # --- model, optimiser, schedule
+
+def build_training(config: TrainConfig, device):
+    """The model on its device, its SGD optimiser, the learning-rate schedule and (fp16 only) a grad scaler."""
+    import torch
+
+    from segkit.models import build_model
+
     extra = {"min_size": config.min_size, "max_size": config.max_size} if config.task == "det" else {}
     model = build_model(config.model, task=config.task, init=config.init, **extra).to(device)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
-    autocast, scaler = _autocast(config, device)
-    start, best, history = 0, -math.inf, []
-    if config.resume:
-        state = load_checkpoint(last_path)
-        saved = state.get("config", {})
-        if (saved.get("model"), saved.get("task")) != (config.model, config.task):
-            raise UserError(f"{last_path}: a checkpoint of {saved.get('task')} model {saved.get('model')!r}, "
-                            f"not of {config.task} model {config.model!r}: resume with the same --model")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if scaler is not None and state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-        start, best = state["step"], state.get("best", -math.inf)
-    if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if use_cuda else None)
-    if main_process:
+    return model, optimizer, scheduler, _autocast(config, device)
+
+
+def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict:
+    """Load out/last.pt into the model, optimiser, schedule and scaler; the checkpoint, for what else it holds."""
+    from segkit.checkpoint import load_checkpoint
+
+    path = config.out / "last.pt"
+    checkpoint = load_checkpoint(path)
+    saved = checkpoint.get("config", {})
+    if (saved.get("model"), saved.get("task")) != (config.model, config.task):
+        raise UserError(f"{path}: a checkpoint of {saved.get('task')} model {saved.get('model')!r}, "
+                        f"not of {config.task} model {config.model!r}: resume with the same --model")
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    if scaler is not None and checkpoint.get("scaler"):
+        scaler.load_state_dict(checkpoint["scaler"])
+    return checkpoint
+
+
+def train_one_step(model, images, targets, optimizer, scheduler, amp, config: TrainConfig, device, step: int) -> dict:
+    """One optimiser step on one batch; the losses it saw (``loss``, and each part of it)."""
+    import torch
+
+    autocast, scaler = amp
+    with autocast, _explain_batch_norm(config):
+        if config.task == "seg":
+            logits = model(images.to(device, non_blocking=True))
+            loss = torch.nn.functional.cross_entropy(logits.float(), targets.to(device), ignore_index=255)
+            parts = {"loss_ce": loss.item()}
+        else:
+            images = [image.to(device) for image in images]
+            targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
+            losses = model(images, targets)
+            loss = sum(losses.values())
+            parts = {k: v.item() for k, v in losses.items()}
+    if not torch.isfinite(loss):
+        raise UserError(f"the loss became {float(loss)} at step {step}: lower --lr or set --clip-grad")
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+    else:
+        loss.backward()
+    if config.clip_grad > 0:
+        torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], config.clip_grad)
+    if scaler is not None:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+    scheduler.step()
+    return {"loss": loss.item(), **parts}
+
+
+def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
+    """Build, then step, validate and save; ``stop_after`` ends the run after that step as a kill would (tests
+    use it to check --resume)."""
+    import torch
+    import torch.distributed as dist
+    from torch.utils.data import DataLoader
+
+    from segkit.checkpoint import save_checkpoint
+
+    processes = _processes(config)
+    device = processes.device
+    torch.manual_seed(config.seed)
+    config.out.mkdir(parents=True, exist_ok=True)
+    dataset = StepSamples(build_datasets(config), seed=config.seed)
+    model, optimizer, scheduler, amp = build_training(config, device)
+    resumed = _resume(config, model, optimizer, scheduler, amp[1]) if config.resume else None
+    start, best = (resumed["step"], resumed.get("best", -math.inf)) if resumed else (0, -math.inf)
+    if processes.world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if processes.main:
         from segkit.formats.atomic import write_text
 
         write_text(config.out / "config.toml", to_toml(config))
-    loader = DataLoader(dataset, batch_sampler=StepBatches(config.batch_size, start, rank, world), num_workers=config.workers,
-                        collate_fn=_collate_seg if config.task == "seg" else _collate_det,
-                        persistent_workers=False, pin_memory=use_cuda)
-
-    # --- the loop
-    model.train()
-    progress = None
-    if main_process and config.progress:
-        from tqdm import tqdm
-
-        progress = tqdm(total=config.iterations, initial=start, unit="it", desc=f"train {config.task}")
-    log_path = config.out / "log.jsonl"
-    board = _tensorboard(config.out) if main_process else None
+    loader = DataLoader(dataset, batch_sampler=StepBatches(config.batch_size, start, processes.rank, processes.world),
+                        num_workers=config.workers, collate_fn=collate_seg if config.task == "seg" else collate_det,
+                        persistent_workers=False, pin_memory=device.type == "cuda")
+    log = _Log(config, start) if processes.main else None
     batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
-    if config.resume:
-        torch.set_rng_state(state["torch_rng"])
-    started = time.perf_counter()
+    if resumed:
+        torch.set_rng_state(resumed["torch_rng"])
+    last_saved = resumed  # the newest checkpoint's contents
+    model.train()
     step = start
     while step < config.iterations:
         images, targets = next(batches)
-        with autocast, _explain_batch_norm(config):
-            if config.task == "seg":
-                logits = model(images.to(device, non_blocking=True))
-                loss = torch.nn.functional.cross_entropy(logits.float(), targets.to(device), ignore_index=255)
-                parts = {"loss_ce": loss.item()}
-            else:
-                images = [image.to(device) for image in images]
-                targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
-                losses = model(images, targets)
-                loss = sum(losses.values())
-                parts = {k: v.item() for k, v in losses.items()}
-        if not torch.isfinite(loss):
-            raise UserError(f"the loss became {float(loss)} at step {step}: lower --lr or set --clip-grad")
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        else:
-            loss.backward()
-        if config.clip_grad > 0:
-            torch.nn.utils.clip_grad_norm_(parameters, config.clip_grad)
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
-        scheduler.step()
+        losses = train_one_step(model, images, targets, optimizer, scheduler, amp, config, device, step)
         step += 1
-        if main_process:
-            entry = {"step": step, "loss": loss.item(), "lr": scheduler.get_last_lr()[0], **parts}
-            history.append(entry)
-            if step % config.log_every == 0 or step == config.iterations:
-                with open(log_path, "a") as handle:
-                    handle.write(json.dumps({**entry, "seconds": round(time.perf_counter() - started, 3)}) + "\n")
-                if board is not None:
-                    for key, value in entry.items():
-                        if key != "step":
-                            board.add_scalar(f"train/{key}", value, step)
-            if progress is not None:
-                progress.set_postfix(loss=f"{float(loss):.3f}")
-                progress.update(1)
-        validate_now = config.val and ((config.val_every and step % config.val_every == 0) or step == config.iterations)
-        metric = None
-        if validate_now and main_process:
-            metric = validate(_unwrap(model), config, device)
-            model.train()
-            from segkit.evaluation import strict_json
-
-            with open(log_path, "a") as handle:
-                handle.write(json.dumps({"step": step, "validation": strict_json(metric)}) + "\n")
-            if board is not None:
-                headline = "mIoU" if config.task == "seg" else "AP"
-                board.add_scalar(f"val/{headline}", next(iter(metric.values()))[headline], step)
-        if main_process and (step % config.checkpoint_every == 0 or step == config.iterations or metric is not None):
-            score = _score(metric, config.task)
-            state = dict(model=_unwrap(model).state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                         scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(),
-                         step=step, best=max(best, score), config=dataclasses.asdict(config) | {"out": str(config.out)})
-            save_checkpoint(last_path, **state)
-            if score > best:
-                best = score
-                save_checkpoint(config.out / "best.pt", **state)
+        if processes.main:  # the other processes only train
+            log.step(step, losses, scheduler.get_last_lr()[0])
+            metric = None
+            if config.val and ((config.val_every and step % config.val_every == 0) or step == config.iterations):
+                metric = validate(_unwrap(model), config, device)
+                model.train()
+                log.validation(step, metric)
+            if step % config.checkpoint_every == 0 or step == config.iterations or metric is not None:
+                score = _score(metric, config.task)
+                last_saved = dict(model=_unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
+                                  scheduler=scheduler.state_dict(), scaler=amp[1].state_dict() if amp[1] is not None else None,
+                                  torch_rng=torch.get_rng_state(), step=step, best=max(best, score),
+                                  config=dataclasses.asdict(config) | {"out": str(config.out)})
+                save_checkpoint(config.out / "last.pt", **last_saved)
+                if score > best:
+                    best = score
+                    save_checkpoint(config.out / "best.pt", **last_saved)
         if stop_after is not None and step >= stop_after:
             break
-    if progress is not None:
-        progress.close()
-    if main_process and config.task == "seg" and config.precise_bn > 0 and step >= config.iterations:
-        # ``state`` is the last checkpoint: saved at the final step, or loaded by a run resumed at its end.
-        if not state.get("precise_bn"):
-            _precise_batch_norm(_unwrap(model), loader, config, device)
-            state["model"], state["precise_bn"] = _unwrap(model).state_dict(), config.precise_bn
-            save_checkpoint(last_path, **state)
-    if world > 1:
+    if log is not None:
+        log.close()
+    finished = step >= config.iterations
+    if processes.main and config.task == "seg" and config.precise_bn > 0 and finished and not last_saved.get("precise_bn"):
+        _precise_batch_norm(_unwrap(model), loader, config, device)
+        last_saved["model"], last_saved["precise_bn"] = _unwrap(model).state_dict(), config.precise_bn
+        save_checkpoint(config.out / "last.pt", **last_saved)
+    if processes.world > 1:
         dist.destroy_process_group()
-    if board is not None:
-        board.close()
-    return {"steps": step, "history": history, "best": best, "device": str(device), "rank": rank}
+    return {"steps": step, "history": log.history if log else [], "best": best, "device": str(device),
+            "rank": processes.rank}
+
+
+class _Log:
+    """The run's record: log.jsonl (every ``log_every`` steps and each validation), TensorBoard when installed,
+    a progress bar, and the history of every step for the caller."""
+
+    def __init__(self, config: TrainConfig, start: int):
+        self.config, self.path, self.history = config, config.out / "log.jsonl", []
+        self.board = _tensorboard(config.out)
+        self.started = time.perf_counter()
+        self.progress = None
+        if config.progress:
+            from tqdm import tqdm
+
+            self.progress = tqdm(total=config.iterations, initial=start, unit="it", desc=f"train {config.task}")
+
+    def _write(self, entry: dict) -> None:
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+
+    def step(self, step: int, losses: dict, lr: float) -> None:
+        entry = {"step": step, "loss": losses["loss"], "lr": lr, **{k: v for k, v in losses.items() if k != "loss"}}
+        self.history.append(entry)
+        if step % self.config.log_every == 0 or step == self.config.iterations:
+            self._write({**entry, "seconds": round(time.perf_counter() - self.started, 3)})
+            if self.board is not None:
+                for key, value in entry.items():
+                    if key != "step":
+                        self.board.add_scalar(f"train/{key}", value, step)
+        if self.progress is not None:
+            self.progress.set_postfix(loss=f"{losses['loss']:.3f}")
+            self.progress.update(1)
+
+    def validation(self, step: int, metric: dict) -> None:
+        from segkit.evaluation import strict_json
+
+        self._write({"step": step, "validation": strict_json(metric)})
+        if self.board is not None:
+            headline = "mIoU" if self.config.task == "seg" else "AP"
+            self.board.add_scalar(f"val/{headline}", next(iter(metric.values()))[headline], step)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+        if self.board is not None:
+            self.board.close()
 
 
 class _explain_batch_norm:
@@ -348,7 +361,7 @@ def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
     from torch.utils.data import DataLoader
 
     extra = DataLoader(loader.dataset, batch_sampler=itertools.islice(iter(batches), config.precise_bn),
-                       num_workers=config.workers, collate_fn=_collate_seg)
+                       num_workers=config.workers, collate_fn=collate_seg)
     update_bn((images for images, _ in extra), model, device=device)
     model.train()
 
