@@ -7,7 +7,6 @@ rerunning the same command finishes the missing ones, and the COCO file is rebui
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import multiprocessing
 import os

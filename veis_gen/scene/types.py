@@ -46,13 +46,6 @@ class Placement:
         data["params"] = dict(self.params)
         return data
 
-    @staticmethod
-    def from_dict(data: dict) -> "Placement":
-        data = dict(data)
-        data["params"] = tuple(sorted(data.get("params", {}).items()))
-        data["position"] = tuple(data["position"])
-        return Placement(**data)
-
 
 @dataclass(frozen=True)
 class Scene:
@@ -77,14 +70,3 @@ class Scene:
             "lights": [dataclasses.asdict(light) for light in self.lights],
             "placements": [p.to_dict() for p in self.placements],
         }
-
-    @staticmethod
-    def from_dict(data: dict) -> "Scene":
-        camera = dict(data["camera"])
-        camera["pose"] = tuple(tuple(row) for row in camera["pose"])
-        return Scene(
-            seed=data["seed"], kind=data["kind"], camera=Camera(**camera),
-            lights=tuple(Light(**{k: tuple(v) if isinstance(v, list) else v for k, v in light.items()}) for light in data["lights"]),
-            placements=tuple(Placement.from_dict(p) for p in data["placements"]), sky=tuple(data["sky"]),
-            ambient=data["ambient"], focus_class=data.get("focus_class"), notes=data.get("notes", {}),
-        )

@@ -50,6 +50,8 @@ BUILDING_STYLES = ("block", "townhouse", "office", "shop")
 def building(params: dict, pose: str) -> AssetMesh:
     """A facade facing +X, with windows in a grid per floor, a door or shop front, and a roof."""
     style = params.get("style", "block")
+    if style not in BUILDING_STYLES:
+        raise ValueError(f"unknown building style {style!r} (one of: {', '.join(BUILDING_STYLES)})")
     floors = int(params.get("floors", 5))
     floor_height = float(params.get("floor_height", 3.2 if style != "office" else 3.8))
     width, depth = float(params.get("width", 14.0)), float(params.get("depth", 10.0))
@@ -93,6 +95,8 @@ FENCE_STYLES = ("picket", "rails", "bars", "mesh")
 
 def fence(params: dict, pose: str) -> AssetMesh:
     style = params.get("style", "rails")
+    if style not in FENCE_STYLES:
+        raise ValueError(f"unknown fence style {style!r} (one of: {', '.join(FENCE_STYLES)})")
     length, height = float(params.get("length", 8.0)), float(params.get("height", 1.3))
     posts = np.linspace(-length / 2, length / 2, max(2, int(length / 2.0) + 1))
     parts = [box(f"post_{k}", (0.08, 0.08, height), (x, 0, height / 2), kind="fence") for k, x in enumerate(posts)]
@@ -106,10 +110,8 @@ def fence(params: dict, pose: str) -> AssetMesh:
                 parts.append(box(f"picket_{k}", (0.08, 0.02, height - 0.1), (x, 0.03, (height - 0.1) / 2), kind="fence"))
             else:
                 parts.append(segment(f"bar_{k}", (x, 0, 0.05), (x, 0, height), 0.012, sections=6, kind="fence"))
-    elif style == "mesh":
+    else:  # mesh
         parts.append(box("panel", (length, 0.01, height - 0.1), (0, 0, height / 2), kind="fence"))
-    else:
-        raise ValueError(f"unknown fence style {style!r}")
     return AssetMesh(parts)
 
 

@@ -30,6 +30,8 @@ TRAFFIC_LIGHT_STYLES = ("pole", "board", "mast_arm", "pedestrian", "overhead")
 
 def traffic_light(params: dict, pose: str) -> AssetMesh:
     style = params.get("style", "pole")
+    if style not in TRAFFIC_LIGHT_STYLES:
+        raise ValueError(f"unknown traffic light style {style!r} (one of: {', '.join(TRAFFIC_LIGHT_STYLES)})")
     three = ("lamp_red", "lamp_amber", "lamp_green")
     if style in ("pole", "board"):
         parts = [cylinder("pole", 0.06, 3.0, (0, 0, 1.5), kind="pole", class_name=POLE)]
@@ -46,8 +48,6 @@ def traffic_light(params: dict, pose: str) -> AssetMesh:
         parts = [segment("wire", (0, -0.5, 7.0), (0, 0.5, 7.0), 0.02, kind="pole", class_name=POLE),
                  segment("hanger", (0, 0, 7.0), (0, 0, 6.5), 0.02, kind="pole", class_name=POLE)]
         parts += _housing("", three, (0.0, 0, 5.6))
-    else:
-        raise ValueError(f"unknown traffic light style {style!r}")
     return AssetMesh(parts)
 
 
@@ -56,6 +56,8 @@ POLE_STYLES = ("plain", "street_lamp", "double_lamp", "utility")
 
 def pole(params: dict, pose: str) -> AssetMesh:
     style = params.get("style", "street_lamp")
+    if style not in POLE_STYLES:
+        raise ValueError(f"unknown pole style {style!r} (one of: {', '.join(POLE_STYLES)})")
     height = float(params.get("height", 7.0))
     if style == "plain":
         return AssetMesh([cylinder("pole", 0.05, height * 0.45, (0, 0, height * 0.225), kind="pole")])
