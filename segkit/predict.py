@@ -75,18 +75,19 @@ def detections_to_coco(output: dict, image_id: int, *, mask_threshold: float = 0
     return results
 
 
-def _segment(model, batch, config: PredictConfig):
-    """(B, C, H, W) class probabilities of normalised (B, 3, H, W) images, at their full size."""
+def segment(model, batch, *, scale: float = 1.0, flip: bool = False, window: tuple[int, ...] = ()):
+    """(B, C, H, W) class probabilities of normalised (B, 3, H, W) images, at their full size: the model run at
+    ``scale``, on the image and its mirror averaged (``flip``), in overlapping ``window``s (height, width)."""
     import torch.nn.functional as F
 
     height, width = batch.shape[-2:]
-    if config.scale != 1.0:
-        batch = F.interpolate(batch, scale_factor=config.scale, mode="bilinear", align_corners=False)
-    views = [batch, batch.flip(-1)] if config.flip else [batch]
+    if scale != 1.0:
+        batch = F.interpolate(batch, scale_factor=scale, mode="bilinear", align_corners=False)
+    views = [batch, batch.flip(-1)] if flip else [batch]
     total = 0
     for index, view in enumerate(views):
-        if config.window:
-            probabilities = _sliding(model, view, tuple(config.window))
+        if window:
+            probabilities = sliding_window(model, view, tuple(window))
         else:
             probabilities = model(view).softmax(1)
         total = total + (probabilities.flip(-1) if index == 1 else probabilities)
@@ -94,7 +95,7 @@ def _segment(model, batch, config: PredictConfig):
     return F.interpolate(total, size=(height, width), mode="bilinear", align_corners=False)
 
 
-def _sliding(model, batch, window: tuple[int, int]):
+def sliding_window(model, batch, window: tuple[int, int]):
     """Windows of ``window`` overlapping by a third, their probabilities averaged."""
     import torch
 
@@ -153,7 +154,8 @@ def predict(config: PredictConfig) -> dict:
         for batch in _batches(records, config.batch_size):
             images = [read_image(record.image) for record in batch]
             if config.task == "seg":
-                probabilities = _segment(model, torch.stack([normalise(i) for i in images]).to(device), config)
+                probabilities = segment(model, torch.stack([normalise(i) for i in images]).to(device), scale=config.scale,
+                                        flip=config.flip, window=tuple(config.window))
                 confidences, classes = probabilities.max(1)
                 for record, confidence, labels_map in zip(batch, confidences, classes):
                     write_png(config.out / f"{record.name}_pred.png", labels_map.cpu().numpy().astype(np.uint8))

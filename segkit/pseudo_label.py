@@ -81,14 +81,13 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.data.torch_data import normalise, read_image
     from segkit.formats.atomic import write_text
     from segkit.formats.cityscapes import image_path, write_gt
-    from segkit.fuse import FusionRules, fuse
-    from segkit.predict import PredictConfig, _segment, detections_to_coco, load_model
+    from segkit.fuse import FusionRules, decode_detections, fuse
+    from segkit.predict import detections_to_coco, load_model, segment
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     records = catalog.records_for(config.data, roots=config.roots)
     seg_model = load_model(config.seg, "seg", device)
     det_model = load_model(Path(config.det), "det", device) if config.mode == "fused" else None
-    view = PredictConfig(task="seg", checkpoint=config.seg, data=config.data, out=config.out, scale=config.scale, flip=config.flip)
     thresholds = np.full(256, config.min_confidence, dtype=np.float32)
     for name, value in config.class_confidence.items():
         thresholds[labels.BY_NAME[name].train_id] = value
@@ -98,18 +97,15 @@ def run(config: PseudoLabelConfig) -> dict:
     with torch.no_grad():
         for record in records:
             image = read_image(record.image)
-            probabilities = _segment(seg_model, normalise(image)[None].to(device), view)[0]
+            probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, flip=config.flip)[0]
             confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
             semantic = semantic.astype(np.uint8)
             fused = None
             if det_model is not None:
                 tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)
                 detections = detections_to_coco(det_model([tensor])[0], 0, score_threshold=config.score_threshold)
-                from segkit.formats.coco import decode_mask
-
-                masks = np.stack([decode_mask(d["segmentation"]) for d in detections]) if detections else np.zeros((0, *semantic.shape), bool)
-                fused = fuse(semantic, masks, np.array([d["category_id"] for d in detections], dtype=np.int64),
-                             np.array([d["score"] for d in detections]), FusionRules())[0]
+                masks, classes, scores, _ = decode_detections(detections, semantic.shape, record.image)
+                fused = fuse(semantic, masks, classes, scores, FusionRules())[0]
             train_ids = pseudo_labels(semantic, confidence, mode=config.mode, thresholds=thresholds, fused=fused)
             label_ids = labels.TRAIN_ID_TO_ID[train_ids]
             city = record.city or "pseudo"
