@@ -168,7 +168,7 @@ def predict(config: PredictConfig) -> dict:
                     image_id = builder.add_image(str(record.image), *image.shape[:2])
                     for result in detections_to_coco(output, image_id, mask_threshold=config.mask_threshold,
                                                      score_threshold=config.score_threshold):
-                        builder.annotations.append({"id": len(builder.annotations) + 1, **result, "iscrowd": 0})
+                        builder.add_encoded(result.pop("image_id"), **result, iscrowd=0)
     if config.task == "det":
         write_json(config.out / "instances.json", builder.to_dict())
     return {"images": len(records), "device": str(device), "out": str(config.out)}

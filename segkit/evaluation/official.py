@@ -12,10 +12,16 @@ import tempfile
 import numpy as np
 
 
-def load_pixel_evaluator(work_dir: str | None = None):
-    """(module, args) of evalPixelLevelSemanticLabeling, quiet, writing nothing."""
+def _restore_in1d() -> None:
+    """numpy 2.4 removed ``np.in1d``; the official scripts call it. Put it back, once, as ``np.isin`` of the
+    flattened array (what it was)."""
     if not hasattr(np, "in1d"):
         np.in1d = lambda a, b, invert=False: np.isin(np.asarray(a).ravel(), b, invert=invert)
+
+
+def load_pixel_evaluator(work_dir: str | None = None):
+    """(module, args) of evalPixelLevelSemanticLabeling, quiet, writing nothing."""
+    _restore_in1d()
     work_dir = work_dir or tempfile.mkdtemp(prefix="cityscapes-official-")
     os.environ.setdefault("CITYSCAPES_DATASET", work_dir)
     os.environ.setdefault("CITYSCAPES_EXPORT_DIR", work_dir)
@@ -39,8 +45,7 @@ def load_instance_evaluator(prediction_dir: str, work_dir: str):
     """
     import json
 
-    if not hasattr(np, "in1d"):
-        np.in1d = lambda a, b, invert=False: np.isin(np.asarray(a).ravel(), b, invert=invert)
+    _restore_in1d()
     os.environ.setdefault("CITYSCAPES_DATASET", work_dir)
     module = importlib.import_module("cityscapesscripts.evaluation.evalInstanceLevelSemanticLabeling")
 

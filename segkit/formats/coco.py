@@ -79,6 +79,13 @@ class CocoBuilder:
         self.annotations.append(annotation)
         return annotation
 
+    def add_encoded(self, image_id: int, **fields) -> dict:
+        """An annotation whose mask is encoded already (segmentation, area and bbox among ``fields``), its
+        fields in the order given after its id and image id."""
+        annotation = {"id": len(self.annotations) + 1, "image_id": int(image_id), **fields}
+        self.annotations.append(annotation)
+        return annotation
+
     def to_dict(self) -> dict:
         return {
             "info": {"description": "veis", **self.info},

@@ -14,10 +14,8 @@ def coco_from_metas(metas: list[dict]) -> dict:
         image_id = builder.add_image(meta["files"]["image"], meta["height"], meta["width"],
                                      scene=meta["city"], seed=meta["seed"])
         for obj in meta["objects"]:
-            builder.annotations.append({
-                "id": len(builder.annotations) + 1, "image_id": image_id, "category_id": obj["category_id"],
-                "segmentation": obj["segmentation"], "area": obj["area"], "bbox": obj["bbox"], "iscrowd": obj["iscrowd"],
-                "amodal_segmentation": obj["amodal_segmentation"], "visible_fraction": obj["visible_fraction"],
-                "instance_id": obj["instance_id"], "asset": obj["asset"],
-            })
+            builder.add_encoded(
+                image_id, category_id=obj["category_id"], segmentation=obj["segmentation"], area=obj["area"],
+                bbox=obj["bbox"], iscrowd=obj["iscrowd"], amodal_segmentation=obj["amodal_segmentation"],
+                visible_fraction=obj["visible_fraction"], instance_id=obj["instance_id"], asset=obj["asset"])
     return builder.to_dict()
