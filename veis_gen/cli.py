@@ -53,7 +53,7 @@ def _assets_validate(args) -> int:
 
 def _assets_preview(args) -> int:
     from segkit.formats.png import write_png
-    from veis_gen.assets.preview import contact_sheet
+    from veis_gen.asset_preview import contact_sheet
 
     sheet = contact_sheet(_records(args), tile=args.tile, views=args.views, all_poses=args.all_poses, flat=args.flat,
                           columns=args.columns, seed=args.seed, backend=args.backend)

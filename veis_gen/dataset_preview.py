@@ -9,7 +9,7 @@ from PIL import Image
 from segkit import labels
 from segkit.errors import UserError
 from segkit.formats.png import read_png
-from veis_gen.sheet import grid
+from segkit.formats.sheet import grid
 from veis_gen.writers.files import read_meta
 
 

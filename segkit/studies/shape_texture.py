@@ -164,7 +164,7 @@ def _confusion_png(path: Path, truth: np.ndarray, predicted: np.ndarray, names: 
 
 def _examples_sheet(path: Path, out: Path, entries: list[dict], per_cell: int = 4) -> None:
     from segkit.formats.png import read_png, write_png
-    from veis_gen.sheet import grid
+    from segkit.formats.sheet import grid
 
     cells = []
     for domain in ("synthetic", "real"):

@@ -8,7 +8,7 @@ from veis_gen.assets.loader import asset_mesh, prepare
 from veis_gen.assets.materials import assign_materials, silhouette
 from veis_gen.assets.pack import AssetRecord
 from veis_gen.scene.camera import Camera, Light, look_at
-from veis_gen.sheet import grid
+from segkit.formats.sheet import grid
 
 VIEWS = ((35.0, 12.0), (90.0, 8.0), (215.0, 15.0), (0.0, 5.0))  # azimuth from +X (the front), elevation
 

@@ -1,4 +1,4 @@
-"""Contact sheets: equal-sized cells laid out in rows on white."""
+"""Contact sheets: equal-sized cells laid out in rows on white (veis-gen's previews and segkit's reports)."""
 from __future__ import annotations
 
 import numpy as np

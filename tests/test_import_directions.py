@@ -1,0 +1,107 @@
+"""The allowed directions of imports, checked on the source (function-local imports included).
+
+    veis_gen:  assets -> scene -> physics -> render -> writers, then the commands (generate, cli, ...)
+    segkit:    a torch-free core (labels, errors, config, formats) that veis_gen may use too;
+               segkit never imports veis_gen (it needs none of the generator's packages)
+    torch:     never imported by veis_gen (its renderer and torch do not share a process), nor by the core;
+               the one exception is the people recipe, built in a process of its own
+"""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORE = ("segkit.labels", "segkit.errors", "segkit.config", "segkit.formats")
+# veis_gen package -> the veis_gen packages it may import (itself included)
+VEIS_LAYERS = {
+    "veis_gen.assets": ("veis_gen.assets",),
+    "veis_gen.scene": ("veis_gen.assets", "veis_gen.scene"),
+    "veis_gen.physics": ("veis_gen.assets", "veis_gen.scene", "veis_gen.physics"),
+    "veis_gen.render": ("veis_gen.assets", "veis_gen.scene", "veis_gen.render"),
+    "veis_gen.writers": ("veis_gen.writers",),
+}
+TORCH_ALLOWED = {"veis_gen.assets.recipes.people"}
+TORCH = ("torch", "torchvision", "timm")
+
+
+def _modules(package: str):
+    for path in sorted((REPO / package).rglob("*.py")):
+        name = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        yield name, path
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _within(name: str, prefixes) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _violations(package: str, rule) -> list[str]:
+    return [f"{name} imports {imported}" for name, path in _modules(package) for imported in sorted(_imports(path))
+            if rule(name, imported)]
+
+
+def test_segkit_never_imports_veis_gen():
+    assert _violations("segkit", lambda name, imported: _within(imported, ("veis_gen",))) == []
+
+
+def test_the_core_imports_only_the_core_and_no_torch():
+    def broken(name, imported):
+        return _within(name, CORE) and (_within(imported, TORCH) or (imported.startswith("segkit.")
+                                                                    and not _within(imported, CORE)))
+    assert _violations("segkit", broken) == []
+
+
+def test_veis_gen_uses_only_segkit_core():
+    def broken(name, imported):
+        return imported.startswith("segkit.") and not _within(imported, CORE)
+    assert _violations("veis_gen", broken) == []
+
+
+def test_veis_gen_layers_import_downstream_only():
+    def broken(name, imported):
+        for layer, allowed in VEIS_LAYERS.items():
+            if _within(name, (layer,)):
+                return imported.startswith("veis_gen.") and not _within(imported, allowed)
+        return False
+    assert _violations("veis_gen", broken) == []
+
+
+def test_veis_gen_never_imports_torch():
+    def broken(name, imported):
+        return name not in TORCH_ALLOWED and _within(imported, TORCH)
+    assert _violations("veis_gen", broken) == []
+
+
+def test_a_generation_run_leaves_torch_unimported(tmp_path):
+    """The same, at run time: a whole generate (people built in their own process) with torch never loaded."""
+    code = ("import sys; from veis_gen.cli import main; "
+            f"rc = main(['generate', '--out', {str(tmp_path / 'out')!r}, '--count', '2', '--size', '48x32', "
+            "'--scenes', 'complex', '--progress', 'false']); "
+            "assert rc == 0, rc; assert not any(m.split('.')[0] in ('torch', 'torchvision') for m in sys.modules), "
+            "sorted(m for m in sys.modules if m.startswith('torch'))[:5]")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("rule", ["writers", "render"])
+def test_the_rules_catch_a_wrong_arrow(tmp_path, monkeypatch, rule):
+    """The checker itself: a writer importing the renderer, or the renderer importing physics, is reported."""
+    fake = tmp_path / "veis_gen" / rule
+    fake.mkdir(parents=True)
+    (fake / "bad.py").write_text("from veis_gen.render.renderer import Renderer\n" if rule == "writers"
+                                 else "from veis_gen.physics.placement import Placer\n")
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    with pytest.raises(AssertionError):
+        test_veis_gen_layers_import_downstream_only()
