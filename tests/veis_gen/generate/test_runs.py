@@ -1,20 +1,16 @@
 """Runs: the same bytes whatever the workers or shards, resuming after a kill, bad arguments."""
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 import tomllib
 
-import numpy as np
 import pytest
-from scipy.spatial import ConvexHull
 
 from segkit import labels
 from segkit.errors import UserError
 from veis_gen.cli import main
-from veis_gen.generate import GenerateConfig
 
 
 def _files(root):
@@ -113,39 +109,6 @@ def test_class_weights_steer_what_is_drawn(tmp_path, make_dataset):
     placed = [p["class_name"] for path in (tmp_path / "w" / "meta").rglob("*.json")
               for p in json.loads(path.read_text())["scene"]["placements"] if p["instance"]]
     assert "person" not in placed and "car" in placed
-
-
-def test_no_two_objects_interpenetrate(tmp_path):
-    """On sampled scenes, no vertex of one kept object lies inside another's hull by more than 2 cm."""
-    from veis_gen.assets.pack import load_packs
-    from veis_gen.physics.placement import Placer
-    from veis_gen.scene.common import foreground_weights
-    from veis_gen.scene.library import Library
-    from veis_gen.scene.street import sample_street
-
-    library = Library(load_packs(["builtin"]))
-    weights = foreground_weights(library, {})
-    placer = Placer()
-    dropped = 0
-    for seed in range(3):
-        scene = sample_street(np.random.default_rng(seed), library, 64, 32, seed=seed, weights=weights)
-        placed = placer.resolve(scene, library)
-        dropped += len(scene.placements) - len(placed.placements)
-        solids = [p for p in placed.placements if p.collides]
-        world = []
-        for p in solids:
-            points = np.concatenate([part.vertices for part in library.mesh(p).parts]).astype(float)
-            world.append(points @ p.matrix[:3, :3].T + p.matrix[:3, 3])
-        hulls = [ConvexHull(points) for points in world]
-        for i in range(len(solids)):
-            for j in range(len(solids)):
-                if i == j or (solids[i].group >= 0 and solids[i].group == solids[j].group):
-                    continue
-                if (world[i].max(0) < world[j].min(0)).any() or (world[j].max(0) < world[i].min(0)).any():
-                    continue
-                inside = (world[i] @ hulls[j].equations[:, :3].T + hulls[j].equations[:, 3] < -0.02).all(axis=1)
-                assert not inside.any(), (solids[i].asset or solids[i].recipe, solids[j].asset or solids[j].recipe)
-    assert dropped > 0  # the sampler proposes overlaps; placement had work to do
 
 
 def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, make_dataset):
