@@ -10,7 +10,7 @@ from segkit.errors import UserError
 from segkit.formats.png import read_png
 
 
-def read_label_ids(record: Record) -> np.ndarray:
+def record_label_ids(record: Record) -> np.ndarray:
     """(H, W) uint8 Cityscapes label ids."""
     if record.label is None or record.label_format == "none":
         raise UserError(f"{record.image}: this {record.dataset} image has no labels")
@@ -45,7 +45,7 @@ def read_label_ids(record: Record) -> np.ndarray:
 
 def read_train_ids(record: Record) -> np.ndarray:
     """(H, W) uint8 train ids, 255 where ignored."""
-    return labels.ID_TO_TRAIN_ID[read_label_ids(record)]
+    return labels.ID_TO_TRAIN_ID[record_label_ids(record)]
 
 
 def read_camvid(record: Record) -> np.ndarray:

@@ -69,10 +69,10 @@ def _camvid_confusion(job) -> np.ndarray:
 
 
 def _pair_statistics(job) -> dict:
-    from segkit.data.labels_io import read_label_ids
+    from segkit.data.labels_io import record_label_ids
 
     record, pred_path, pred_ids = job
-    gt, pred = _read_pair(record, pred_path, pred_ids, read_label_ids)
+    gt, pred = _read_pair(record, pred_path, pred_ids, record_label_ids)
     pred_to_id = None
     if pred_ids == "train":
         if pred.dtype != np.uint8:

@@ -9,7 +9,7 @@ from scipy.io import savemat
 
 from segkit import labels
 from segkit.data.catalog import get
-from segkit.data.labels_io import read_label_ids, read_train_ids
+from segkit.data.labels_io import record_label_ids, read_train_ids
 from segkit.errors import UserError
 
 
@@ -32,7 +32,7 @@ def test_gta5_reads_palette_indices_and_colours_and_skips_mismatched(gta5_root, 
     err = capsys.readouterr().err
     assert "skipped 1 image(s)" in err and "00004" in err
     for record in records:
-        np.testing.assert_array_equal(read_label_ids(record), ids)
+        np.testing.assert_array_equal(record_label_ids(record), ids)
     train = read_train_ids(records[0])
     assert train[0, 0] == labels.BY_NAME["sky"].train_id and train[12, 6] == labels.BY_NAME["car"].train_id
     assert [r.name for r in get("gta5:train", roots={"gta5": root})] == ["00001", "00003"]
@@ -49,7 +49,7 @@ def test_synthia_maps_its_classes_to_cityscapes(tmp_path):
     _png16_rgb(root / "GT" / "LABELS" / "0000001.png", gt)
     Image.new("RGB", (6, 1)).save(root / "RGB" / "0000001.png")
     (record,) = get("synthia", roots={"synthia": root})
-    names = [labels.BY_ID[int(i)].name for i in read_label_ids(record)[0]]
+    names = [labels.BY_ID[int(i)].name for i in record_label_ids(record)[0]]
     assert names == ["sky", "person", "road", "unlabeled", "unlabeled", "unlabeled"]  # terrain, truck: not in the 16
 
 
