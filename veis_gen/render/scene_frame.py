@@ -73,7 +73,7 @@ def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], tab
     then nothing covers any of its pixels and its amodal mask is its visible mask. The others are drawn
     together, one bit each (``Renderer.silhouettes``)."""
     camera = scene.camera
-    masks = np.zeros((count, camera.height, camera.width), dtype=bool)
+    masks = np.zeros((count, camera.width, camera.height), dtype=bool).transpose(0, 2, 1)  # column-major, for RLE
     objects = table[segment, 1]
     by_object: dict[int, list[DrawGroup]] = {}
     for group in groups:
