@@ -35,16 +35,15 @@ def run(size: str, count: int, workers: int, scenes: str, seed: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=40, help="images at 1024x512")
-    parser.add_argument("--large-count", type=int, default=12, help="images at 2048x1024")
+    parser.add_argument("--large-count", type=int, default=12, help="images at 2048x1024 (0: skip)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scenes", default="mixed")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"backend {os.environ.get('PYOPENGL_PLATFORM') or 'auto'}")
-    rows = [run("1024x512", args.count, 1, args.scenes, args.seed),
-            run("1024x512", args.count, args.workers, args.scenes, args.seed),
-            run("2048x1024", args.large_count, args.workers, args.scenes, args.seed)]
+    plan = [("1024x512", args.count, 1), ("1024x512", args.count, args.workers), ("2048x1024", args.large_count, args.workers)]
+    rows = [run(size, count, workers, args.scenes, args.seed) for size, count, workers in plan if count > 0]
     header = f"{'size':>10} {'workers':>7} {'images':>6} {'img/s':>6} " + " ".join(f"{s + ' ms':>10}" for s in STAGES)
     print(header)
     for row in rows:

@@ -105,12 +105,12 @@ def label_ids_from_instance_ids(instance_ids: np.ndarray) -> np.ndarray:
     return np.where(instance_ids >= labels.INSTANCE_ID_OFFSET, instance_ids // labels.INSTANCE_ID_OFFSET, instance_ids).astype(np.uint8)
 
 
+_RGBA = np.concatenate([labels.ID_TO_COLOR, np.full((256, 1), 255, np.uint8)], axis=1).view("<u4")[:, 0]
+
+
 def color_image(label_ids: np.ndarray) -> np.ndarray:
     """RGBA colour image, as the official json2labelImg writes it."""
-    rgba = np.empty(label_ids.shape + (4,), dtype=np.uint8)
-    rgba[..., :3] = labels.ID_TO_COLOR[label_ids]
-    rgba[..., 3] = 255
-    return rgba
+    return _RGBA[label_ids].view(np.uint8).reshape(label_ids.shape + (4,))
 
 
 def check_consistent(label_ids: np.ndarray, instance_ids: np.ndarray) -> str | None:

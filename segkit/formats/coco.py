@@ -21,6 +21,8 @@ from segkit.labels import INSTANCE_ID_OFFSET
 
 def encode_mask(mask: np.ndarray) -> dict:
     """Compressed RLE of a boolean (H, W) mask, with ``counts`` as text so it serialises to JSON."""
+    if mask.dtype == bool:
+        mask = mask.view(np.uint8)  # no copy; a column-major mask then goes to pycocotools as it is
     rle = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -13,21 +15,48 @@ from segkit.formats.atomic import write_bytes
 # zlib level 6 (Pillow's default) costs about three renders per RGB frame; 3 is 2.5x faster for ~10% more bytes.
 RGB_COMPRESS_LEVEL = 3
 LABEL_COMPRESS_LEVEL = 6
+# Levels 1-3 deflate with ISA-L instead of zlib: about 10x faster on our frames (rows Up-filtered), files
+# within about 20% of zlib's size at level 3, and still as small as zlib's level 1 on label maps. ISA-L's
+# level 3 is slower and no smaller here, so 3 uses its level 2.
+_FAST_LEVELS = {1: 1, 2: 2, 3: 2}
+_COLOUR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type: grey, RGB, RGBA
 
 
 def encode_png(array: np.ndarray, *, compress_level: int | None = None) -> bytes:
     """Encode uint8 (H, W), (H, W, 3), (H, W, 4) or uint16 (H, W) to PNG bytes."""
     if array.dtype == np.uint16 and array.ndim == 2:
-        image = Image.fromarray(array)  # Pillow maps uint16 to mode I;16: a 16-bit grey PNG
         level = LABEL_COMPRESS_LEVEL if compress_level is None else compress_level
     elif array.dtype == np.uint8 and (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
-        image = Image.fromarray(array)
         level = (LABEL_COMPRESS_LEVEL if array.ndim == 2 else RGB_COMPRESS_LEVEL) if compress_level is None else compress_level
     else:
         raise ValueError(f"cannot write a {array.dtype} array of shape {array.shape} as PNG")
+    if level in _FAST_LEVELS:
+        return _encode_fast(array, _FAST_LEVELS[level])
+    image = Image.fromarray(array)  # Pillow maps uint16 to mode I;16: a 16-bit grey PNG
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=level)
     return buffer.getvalue()
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _encode_fast(array: np.ndarray, level: int) -> bytes:
+    """A plain PNG (no ancillary chunks): every row Up-filtered, one IDAT deflated by ISA-L."""
+    from isal import isal_zlib
+
+    height, width = array.shape[:2]
+    channels = array.shape[2] if array.ndim == 3 else 1
+    rows = np.ascontiguousarray(array, dtype=">u2" if array.dtype == np.uint16 else np.uint8).view(np.uint8)
+    rows = rows.reshape(height, -1)
+    filtered = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
+    filtered[:, 0] = 2  # Up: each byte minus the one above it
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
+    header = struct.pack(">IIBBBBB", width, height, 8 * array.dtype.itemsize, _COLOUR_TYPES[channels], 0, 0, 0)
+    return (_PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", isal_zlib.compress(filtered, level))
+            + _chunk(b"IEND", b""))
 
 
 def write_png(path: str | os.PathLike, array: np.ndarray, *, compress_level: int | None = None) -> None:

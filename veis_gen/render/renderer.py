@@ -111,9 +111,13 @@ class Renderer:
         self._renderer._renderer._sorted_mesh_nodes = lambda scene: sorted(scene.mesh_nodes, key=lambda n: n.name)
         self._textures: dict = {}
         self._plain = pyrender.MetallicRoughnessMaterial(doubleSided=True)
+        self._coverage = None
 
     def close(self) -> None:
         if self._renderer is not None:
+            if self._coverage is not None:
+                self._renderer._platform.make_current()
+                self._coverage.close()
             for texture in self._textures.values():
                 if texture._texid is not None:
                     texture._remove_from_context()
@@ -187,9 +191,26 @@ class Renderer:
                 material=pyrender.MetallicRoughnessMaterial(**kwargs)))
         return primitives
 
+    def _intrinsics(self, camera: Camera):
+        if (camera.width, camera.height) != (self.width, self.height):
+            raise ValueError(f"camera is {camera.width}x{camera.height}, renderer {self.width}x{self.height}")
+        return self._pyrender.IntrinsicsCamera(camera.fx, camera.fy, camera.cx, camera.cy, camera.znear, camera.zfar)
+
     def _camera_node(self, scene, camera: Camera) -> None:
-        scene.add(self._pyrender.IntrinsicsCamera(camera.fx, camera.fy, camera.cx, camera.cy, camera.znear, camera.zfar),
-                  pose=camera.matrix)
+        scene.add(self._intrinsics(camera), pose=camera.matrix)
+
+    def silhouettes(self, camera: Camera, objects: list[tuple[np.ndarray, np.ndarray]],
+                    boxes: list[tuple[int, int, int, int]]) -> list[np.ndarray]:
+        """Each object's (vertices, faces) silhouette inside its pixel box (x0, y0, x1, y1), as a bool array:
+        the pixels a segmentation pass (``rgb=False``) of that object alone would give it, all objects at once."""
+        from veis_gen.render.coverage import Coverage
+
+        projection = self._intrinsics(camera).get_projection_matrix(width=self.width, height=self.height)
+        view = np.linalg.inv(np.dot(camera.matrix, np.eye(4)))  # as pyrender computes it, to round the same
+        if self._coverage is None:
+            self._coverage = Coverage(own_framebuffer=self.backend != "osmesa")
+        self._renderer._platform.make_current()
+        return self._coverage.masks(view, projection, self.width, self.height, objects, boxes)
 
     def render(self, groups: list[DrawGroup], camera: Camera, lights: list[Light], *,
                background=(135, 170, 210), ambient: float = 0.45, shading: str = "fast", shadows: bool = False,
@@ -199,8 +220,7 @@ class Renderer:
         from veis_gen.render.compose import merge
 
         pyrender = self._pyrender
-        if (camera.width, camera.height) != (self.width, self.height):
-            raise ValueError(f"camera is {camera.width}x{camera.height}, renderer {self.width}x{self.height}")
+        self._intrinsics(camera)
         groups = [g for g in groups if len(g.faces)]
         for group in groups:
             if not 0 < group.segment <= MAX_SEGMENT:

@@ -65,51 +65,41 @@ def _pixel_box(camera: Camera, vertices: np.ndarray):
     return (max(low[0], 0), max(low[1], 0), min(high[0] + 1, camera.width), min(high[1] + 1, camera.height))
 
 
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], table: np.ndarray, count: int,
                   segment: np.ndarray, depth: np.ndarray) -> np.ndarray:
-    """(count, H, W) masks, each instance drawn alone.
+    """(count, H, W) masks, each instance's silhouette as if drawn alone.
 
-    An instance needs no pass of its own when nothing in its pixel box is nearer than its farthest vertex:
+    An instance needs no drawing of its own when nothing in its pixel box is nearer than its farthest vertex:
     then nothing covers any of its pixels and its amodal mask is its visible mask. The others are drawn
-    alone, those whose pixel boxes do not overlap sharing a pass."""
+    together, one bit each (``Renderer.silhouettes``)."""
     camera = scene.camera
-    masks = np.zeros((count, camera.height, camera.width), dtype=bool)
+    masks = np.zeros((count, camera.width, camera.height), dtype=bool).transpose(0, 2, 1)  # column-major, for RLE
     objects = table[segment, 1]
     by_object: dict[int, list[DrawGroup]] = {}
     for group in groups:
         index = int(table[group.segment, 1])
-        if index >= 0:
+        if index >= 0 and len(group.faces):
             by_object.setdefault(index, []).append(group)
-    boxes, farthest = {}, {}
-    for index, object_groups in by_object.items():
-        vertices = np.concatenate([g.vertices for g in object_groups])
-        boxes[index] = _pixel_box(camera, vertices)
-        farthest[index] = float(project(camera, vertices)[1].max())
-    passes: list[list[int]] = []
+    covered, shapes, covered_boxes = [], [], []
     for index in sorted(by_object):
-        x0, y0, x1, y1 = boxes[index]
+        vertices = np.concatenate([g.vertices for g in by_object[index]])
+        x0, y0, x1, y1 = box = _pixel_box(camera, vertices)
         if x1 <= x0 or y1 <= y0:
             continue  # wholly outside the image
-        window_depth, window_objects = depth[y0:y1, x0:x1], objects[y0:y1, x0:x1]
-        nearer = (window_objects != index) & (window_depth > 0) & (window_depth < farthest[index])
+        window_objects = objects[y0:y1, x0:x1]
+        window_depth = depth[y0:y1, x0:x1]
+        farthest = float(project(camera, vertices)[1].max())
+        nearer = (window_objects != index) & (window_depth > 0) & (window_depth < farthest)
         if not nearer.any():
-            masks[index] = objects == index
+            masks[index, y0:y1, x0:x1] = window_objects == index  # its visible pixels all lie in its box
             continue
-        for batch in passes:
-            if not any(_overlap(boxes[index], boxes[other]) for other in batch):
-                batch.append(index)
-                break
-        else:
-            passes.append([index])
-    for batch in passes:
-        frame = renderer.render([g for i in batch for g in by_object[i]], camera, [], rgb=False)
-        objects_seen = table[frame["segment"], 1]
-        for index in batch:
-            masks[index] = objects_seen == index
+        merged = merge(by_object[index], by="segment")[0]
+        covered.append(index)
+        shapes.append((merged.vertices, merged.faces))
+        covered_boxes.append(box)
+    for index, (x0, y0, x1, y1), mask in zip(covered, covered_boxes,
+                                              renderer.silhouettes(camera, shapes, covered_boxes)):
+        masks[index, y0:y1, x0:x1] = mask
     return masks
 
 

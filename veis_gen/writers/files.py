@@ -50,25 +50,25 @@ def instance_maps(frame: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     Objects are numbered per class in scene order, counting only those with visible pixels.
     """
     label_ids, instances = frame["label_ids"], frame["instances"]
-    cityscapes = label_ids.astype(np.uint16)
-    full = label_ids.astype(np.uint16)
     counts: dict[str, int] = {}
     visible = []
     areas = np.bincount(instances.ravel(), minlength=len(frame["objects"]) + 1)
+    full_ids = np.zeros(len(areas), dtype=np.uint16)  # by frame["instances"] value; 0: keep the label id
+    cityscapes_ids = np.zeros(len(areas), dtype=np.uint16)
     for index, obj in enumerate(frame["objects"]):
         if areas[index + 1] == 0:
             continue
         label_id = labels.BY_NAME[obj["class"]].id
         k = counts.get(obj["class"], 0)
         counts[obj["class"]] = k + 1
-        mask = instances == index + 1
         instance_id = label_id * INSTANCE_ID_OFFSET + k
-        full[mask] = instance_id
+        full_ids[index + 1] = instance_id
         if labels.HAS_INSTANCES_ID[label_id]:
-            cityscapes[mask] = instance_id
+            cityscapes_ids[index + 1] = instance_id
         visible.append({**obj, "frame_index": index, "instance_id": instance_id,
                         "cityscapes_instance": bool(labels.HAS_INSTANCES_ID[label_id])})
-    return cityscapes, full, visible
+    full, cityscapes = full_ids[instances], cityscapes_ids[instances]
+    return np.where(cityscapes > 0, cityscapes, label_ids), np.where(full > 0, full, label_ids), visible
 
 
 def object_annotations(frame: dict, visible: list[dict], *, min_area: int) -> list[dict]:
@@ -76,11 +76,12 @@ def object_annotations(frame: dict, visible: list[dict], *, min_area: int) -> li
     from pycocotools import mask as mask_utils
 
     annotations = []
+    columns = np.ascontiguousarray(frame["instances"].T)  # masks made from it are column-major, as RLE wants
     for obj in visible:
-        mask = frame["instances"] == obj["frame_index"] + 1
+        mask = (columns == obj["frame_index"] + 1).T
         amodal = frame["amodal"][obj["frame_index"]] if "amodal" in frame else mask
         rle, amodal_rle = encode_mask(mask), encode_mask(amodal)
-        area, amodal_area = int(mask.sum()), int(amodal.sum())
+        area, amodal_area = int(np.count_nonzero(mask)), int(np.count_nonzero(amodal))
         bbox = mask_utils.toBbox({"size": rle["size"], "counts": rle["counts"].encode()}).tolist()
         annotations.append({
             "instance_id": int(obj["instance_id"]), "category_id": labels.BY_NAME[obj["class"]].id,
