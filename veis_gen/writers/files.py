@@ -11,7 +11,6 @@ from segkit.formats.cityscapes import encode_gt, gt_path, image_path
 from segkit.formats.coco import encode_mask
 from segkit.formats.png import encode_png
 
-INSTANCE_ID_OFFSET = 1000
 DEPTH_MAX_MM = 65535
 # Label maps and depth at zlib level 1: a third faster to encode than level 6, and still a few kB.
 LABEL_LEVEL = 1
@@ -61,7 +60,7 @@ def instance_maps(frame: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
         label_id = labels.BY_NAME[obj["class"]].id
         k = counts.get(obj["class"], 0)
         counts[obj["class"]] = k + 1
-        instance_id = label_id * INSTANCE_ID_OFFSET + k
+        instance_id = label_id * labels.INSTANCE_ID_OFFSET + k
         full_ids[index + 1] = instance_id
         if labels.HAS_INSTANCES_ID[label_id]:
             cityscapes_ids[index + 1] = instance_id
