@@ -105,3 +105,36 @@ def test_the_rules_catch_a_wrong_arrow(tmp_path, monkeypatch, rule):
     monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
     with pytest.raises(AssertionError):
         test_veis_gen_layers_import_downstream_only()
+
+
+def _graph(package: str) -> dict[str, set[str]]:
+    modules = dict(_modules(package))
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imports(path):
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and not name.startswith(imported + "."):  # a package's __init__ is no edge
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+@pytest.mark.parametrize("package", ["segkit", "veis_gen"])
+def test_no_import_cycles(package):
+    graph, state, cycles = _graph(package), {}, []
+
+    def visit(node, path):
+        state[node] = "open"
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join(path[path.index(target):] + [target]))
+            elif target not in state:
+                visit(target, path + [target])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []

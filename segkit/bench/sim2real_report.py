@@ -6,8 +6,36 @@ import os
 import platform
 from pathlib import Path
 
-from segkit.bench.sim2real import PAPER_CAMVID, ROWS, class_space, prediction_folder
+import numpy as np
+
 from segkit.bench.stages import MARKER
+
+ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
+    "deeplab": ("DeepLab (synthetic only)", "seg:veis", "GTA5+VEIS"),
+    "ours": ("Ours (DeepLab + Mask R-CNN, fused)", "fuse:veis", "Ours"),
+    "deeplab_psgt": ("DeepLab & ps-GT", "seg:retrain", None),
+    "ours_psgt": ("Ours & ps-GT", "fuse:retrain", "Ours & pseudo-GT"),
+    "oracle": ("Oracle (DeepLab on the target's real labels)", "seg:oracle", None),
+}
+# Saleh et al., Table 4: mIoU (%) on CamVid over the 11 classes.
+PAPER_CAMVID = {"GTA5": 44.6, "GTA5+VEIS": 44.4, "Ours": 47.6, "Ours & pseudo-GT": 48.8}
+
+def prediction_folder(config, row: str) -> Path:
+    """Where a row's train-id maps are: the fused ones for fusion rows, DeepLab's for the others."""
+    kind, key = ROWS[row][1].split(":")
+    return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
+
+
+def class_space(records) -> dict:
+    """How the target's labels are read and how train ids map into its classes (CamVid's 11 or the 19)."""
+    from segkit import labels
+    from segkit.data.labels_io import read_camvid, read_train_ids
+
+    if all(r.label_format == "camvid" for r in records):
+        return {"classes": labels.CAMVID_CLASSES, "things": labels.CAMVID_FOREGROUND, "read": read_camvid,
+                "from_train_id": labels.TRAIN_ID_TO_CAMVID, "void": labels.CAMVID_VOID}
+    return {"classes": labels.TRAIN_CLASSES, "things": labels.FOREGROUND_CLASSES, "read": read_train_ids,
+            "from_train_id": np.arange(256), "void": labels.IGNORE_TRAIN_ID}
 
 
 def _pct(value):

@@ -1,11 +1,34 @@
 """Posed asset meshes -> world-space draw groups, merged by (segment, material, shading)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from veis_gen.assets.materials import Material
 from veis_gen.assets.mesh import AssetMesh, Part
-from veis_gen.render.renderer import DrawGroup, face_normals
+
+
+@dataclass
+class DrawGroup:
+    """World-space geometry of one material that writes one segment id (1..renderer.MAX_SEGMENT)."""
+
+    segment: int
+    material: Material
+    vertices: np.ndarray  # (N, 3) float32, world
+    faces: np.ndarray  # (M, 3) int32
+    normals: np.ndarray | None = None  # (N, 3) per-vertex normals for smooth shading; None: flat
+    uv: np.ndarray | None = None  # (N, 2) the mesh file's own texture coordinates
+    texture: np.ndarray | None = None  # (H, W, 3) uint8 the mesh file's own texture
+    drawn: bool = True  # False: in the seg pass (labels, depth) only, not in the colour pass
+
+
+def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    triangles = vertices[faces]
+    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
+
 
 # id(vertices) -> (the vertices, kept so the id cannot be reused by another array; their normals)
 _NORMALS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -79,6 +102,3 @@ def merge(groups: list[DrawGroup], by: str = "segment+material") -> list[DrawGro
             first.drawn or not keep_shading,
         ))
     return merged
-
-
-__all__ = ["face_normals", "mesh_groups", "merge", "vertex_normals"]

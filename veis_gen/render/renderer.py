@@ -12,28 +12,15 @@ The seg pass draws flat colours with no antialiasing, so ``segment`` is exact.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from veis_gen.assets.materials import Material, texture_image
+from veis_gen.assets.materials import texture_image
 from veis_gen.render.backend import activate
+from veis_gen.render.compose import DrawGroup, face_normals, merge
 from veis_gen.scene.camera import Camera, Light
 
 MAX_SEGMENT = 2**24 - 1
 SHADINGS = ("fast", "pbr")
-
-
-@dataclass
-class DrawGroup:
-    segment: int  # 1..MAX_SEGMENT
-    material: Material
-    vertices: np.ndarray  # (N, 3) float32, world
-    faces: np.ndarray  # (M, 3) int32
-    normals: np.ndarray | None = None  # (N, 3) per-vertex normals for smooth shading; None: flat
-    uv: np.ndarray | None = None  # (N, 2) the mesh file's own texture coordinates
-    texture: np.ndarray | None = None  # (H, W, 3) uint8 the mesh file's own texture
-    drawn: bool = True  # False: in the seg pass (labels, depth) only, not in the colour pass
 
 
 def encode_segment(segment: int) -> tuple[int, int, int]:
@@ -50,13 +37,6 @@ def box_uv(points: np.ndarray, normals: np.ndarray, tile: float) -> np.ndarray:
     u = np.where(axis == 0, points[:, 1], points[:, 0])
     v = np.where(axis == 2, points[:, 1], points[:, 2])
     return (np.stack([u, v], axis=1) / tile).astype(np.float32)
-
-
-def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    triangles = vertices[faces]
-    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
 
 
 def _light_pose(direction) -> np.ndarray:
@@ -217,8 +197,6 @@ class Renderer:
                rgb: bool = True) -> dict[str, np.ndarray]:
         """``shading``: "fast" lights vertices on the CPU and draws with pyrender's FLAT shader (about 3x
         faster on llvmpipe; matte, no shadows); "pbr" uses pyrender's PBR shader, with optional shadows."""
-        from veis_gen.render.compose import merge
-
         pyrender = self._pyrender
         self._intrinsics(camera)
         groups = [g for g in groups if len(g.faces)]

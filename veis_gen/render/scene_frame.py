@@ -17,8 +17,8 @@ import numpy as np
 from segkit import labels
 from veis_gen.assets.materials import assign_materials
 from veis_gen.render.appearance import shift_material
-from veis_gen.render.compose import merge, mesh_groups
-from veis_gen.render.renderer import DrawGroup, Renderer
+from veis_gen.render.compose import DrawGroup, merge, mesh_groups
+from veis_gen.render.renderer import Renderer
 from veis_gen.scene.camera import Camera, project
 from veis_gen.scene.library import Library
 from veis_gen.scene.types import Scene

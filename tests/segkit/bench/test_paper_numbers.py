@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from segkit.bench.sim2real import PAPER_CAMVID
+from segkit.bench.sim2real_report import PAPER_CAMVID
 
 REPO = Path(__file__).resolve().parents[3]
 PAPER = REPO.parent / "shared" / "paper.md"
