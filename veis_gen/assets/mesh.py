@@ -5,7 +5,7 @@ faces +X), origin at the centre of the bounding box's footprint on the ground (m
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
@@ -57,10 +57,17 @@ class AssetMesh:
         def apply(points):
             return (points @ matrix[:3, :3].T + matrix[:3, 3]).astype(np.float32)
 
-        parts = [replace(p, vertices=apply(p.vertices)) for p in self.parts]
+        if len(self.parts) > 1 and (matrix[:3, :3] == np.eye(3)).all():
+            # A translation (grounding): one operation for all parts, as buildings have thousands; x @ I is x.
+            stacked = np.concatenate([p.vertices for p in self.parts]).astype(np.float64) + matrix[:3, 3]
+            ends = np.cumsum([len(p.vertices) for p in self.parts])[:-1]
+            moved = np.split(stacked.astype(np.float32), ends)
+            parts = [_replaced(p, vertices=v) for p, v in zip(self.parts, moved)]
+        else:
+            parts = [_replaced(p, vertices=apply(p.vertices)) for p in self.parts]
         flip = np.linalg.det(matrix[:3, :3]) < 0
         if flip:  # a mirror turns faces inside out
-            parts = [replace(p, faces=p.faces[:, ::-1].copy()) for p in parts]
+            parts = [_replaced(p, faces=p.faces[:, ::-1].copy()) for p in parts]
         return AssetMesh(parts, {k: apply(v[None])[0] for k, v in self.anchors.items()})
 
     def grounded(self) -> "AssetMesh":
@@ -70,6 +77,13 @@ class AssetMesh:
         matrix[:3, 3] = [-(low[0] + high[0]) / 2, -(low[1] + high[1]) / 2, -low[2]]
         return self.transformed(matrix)
 
+
+
+def _replaced(part: Part, **changes) -> Part:
+    """dataclasses.replace for a Part, ten times cheaper (Part has no __post_init__ to run)."""
+    new = object.__new__(Part)
+    new.__dict__.update(part.__dict__, **changes)
+    return new
 
 
 def translation(x: float = 0.0, y: float = 0.0, z: float = 0.0) -> np.ndarray:
