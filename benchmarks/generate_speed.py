@@ -8,6 +8,7 @@ is summed over workers (busy time per image); images/s is wall-clock, from the f
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -39,16 +40,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scenes", default="mixed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="also write speed.md and speed.json into this folder")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"backend {os.environ.get('PYOPENGL_PLATFORM') or 'auto'}")
+    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+               f"backend {os.environ.get('PYOPENGL_PLATFORM') or 'auto'}")
+    print(f"machine: {machine}")
     plan = [("1024x512", args.count, 1), ("1024x512", args.count, args.workers), ("2048x1024", args.large_count, args.workers)]
     rows = [run(size, count, workers, args.scenes, args.seed) for size, count, workers in plan if count > 0]
     header = f"{'size':>10} {'workers':>7} {'images':>6} {'img/s':>6} " + " ".join(f"{s + ' ms':>10}" for s in STAGES)
-    print(header)
-    for row in rows:
-        stages = " ".join(f"{row['stages'][s]:>10.0f}" for s in STAGES)
-        print(f"{row['size']:>10} {row['workers']:>7} {row['images']:>6} {row['rate']:>6.2f} {stages}   {row['kinds']}")
+    lines = [header] + [f"{r['size']:>10} {r['workers']:>7} {r['images']:>6} {r['rate']:>6.2f} "
+                        + " ".join(f"{r['stages'][s]:>10.0f}" for s in STAGES) + f"   {r['kinds']}" for r in rows]
+    print("\n".join(lines))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "speed.json").write_text(json.dumps({"machine": machine, "scenes": args.scenes, "rows": rows}, indent=1) + "\n")
+        (args.out / "speed.md").write_text(f"# veis-gen generate speed ({args.scenes} scenes, every output written)\n\n"
+                                           f"Machine: {machine}. Stage times are per image, summed over workers.\n\n"
+                                           "```\n" + "\n".join(lines) + "\n```\n")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,13 @@ def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, ma
     with pytest.raises(UserError, match="other settings \\(seed\\)"):
         make_dataset(tmp_path / "d", count=2, seed=6)
     make_dataset(tmp_path / "d", count=3)  # more images of the same run is fine
+    # A folder made before the street styles existed has no such keys: it resumes with their defaults only.
+    saved = tmp_path / "d" / "veis_config.toml"
+    saved.write_text("".join(line for line in saved.read_text().splitlines(keepends=True)
+                             if not line.startswith(("traffic", "streets", "season", "camera", "furniture", "effects"))))
+    make_dataset(tmp_path / "d", count=4)
+    with pytest.raises(UserError, match="other settings \\(traffic\\)"):
+        make_dataset(tmp_path / "d", count=4, traffic="left")
 
 
 @pytest.mark.parametrize("argv, message", [
