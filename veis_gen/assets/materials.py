@@ -88,11 +88,22 @@ class Material:
     original: bool = False  # draw the mesh file's own colour and texture
 
 
+@lru_cache(maxsize=None)
+def _colour_cdf(kind: str) -> np.ndarray:
+    """The normalised cumulative weights that ``Generator.choice(n, p=weights / weights.sum())`` bisects."""
+    weights = np.array([w for _, w in PALETTES.get(kind, PALETTES["body"])[0]], dtype=float)
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
 def sample_material(kind: str, rng: np.random.Generator, *, textured: bool = True) -> Material:
     """A colour from the kind's palette, jittered, and (when ``textured``) maybe a procedural texture."""
     colours, families, tile, roughness, metallic = PALETTES.get(kind, PALETTES["body"])
-    weights = np.array([w for _, w in colours], dtype=float)
-    base = np.array(colours[rng.choice(len(colours), p=weights / weights.sum())][0], dtype=float)
+    # What rng.choice(len(colours), p=...) does (one uniform draw, bisected), without its checks: a street
+    # scene samples hundreds of materials.
+    index = int(_colour_cdf(kind).searchsorted(rng.random(), side="right"))
+    base = np.array(colours[index][0], dtype=float)
     jitter = rng.normal(0.0, 8.0, size=3) + rng.normal(0.0, 6.0)  # hue-ish and brightness
     color = tuple(int(v) for v in np.clip(base + jitter, 0, 255))
     texture = None

@@ -42,9 +42,11 @@ def vertex_normals(part: Part) -> np.ndarray:
         return entry[1]
     triangles = part.vertices[part.faces]
     weighted = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    normals = np.zeros_like(part.vertices, dtype=np.float64)
-    for corner in range(3):
-        np.add.at(normals, part.faces[:, corner], weighted)
+    # np.add.at over corners 0, 1, 2 in turn, as bincounts: the same additions in the same order, far faster.
+    corners = part.faces.T.ravel()
+    weighted = np.tile(weighted.astype(np.float64), (3, 1))
+    normals = np.stack([np.bincount(corners, weights=weighted[:, k], minlength=len(part.vertices))
+                        for k in range(3)], axis=1)
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
     if len(_NORMALS) > 4096:
