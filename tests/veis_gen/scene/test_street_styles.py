@@ -50,7 +50,8 @@ def test_winter_trees_are_leafless_vegetation(library):
     assert trees and all(dict(p.params)["style"] == "bare" for p in trees)
     assert not any(p.asset.startswith("builtin/tree_") for seed in range(4) for p in _street(library, seed, season="winter").placements)
     mesh = library.mesh(trees[0])
-    assert [part.kind for part in mesh.parts] == ["bark"] and len(mesh.parts[0].faces) > 500
+    assert [(part.kind, part.drawn) for part in mesh.parts] == [("bark", True), ("bark", False)]  # branches, crown outline
+    assert len(mesh.parts[0].faces) > 500
     assert np.isfinite(mesh.parts[0].vertices).all() and mesh.extents[2] > 5.0
 
 
