@@ -36,7 +36,8 @@ VARIANTS = {
     "full": ("everything: CamVid-like streets, camera effects, 15 cars and 41 signs, sidewalks of grey paving slabs",
              CAMVID_STYLE, "all"),
 }
-COMMITTED_AT = {"baseline": "6f2dacc (issue 08's run, benchmarks/results/sim2real)", "old_pack": "e637390", "light_pavement": "af3f3bc", "full": "be205ee", "streets_only": "be205ee", "effects_only": "be205ee"}
+COMMITTED_AT = {"baseline": "6f2dacc (issue 08's run, benchmarks/results/sim2real)", "old_pack": "e637390",
+                "light_pavement": "af3f3bc", "full": "be205ee", "streets_only": "be205ee"}
 
 
 def _toml(settings: dict) -> str:
