@@ -18,6 +18,7 @@ from veis_gen.scene.types import Placement, Scene
 
 KERB = 0.15
 BARE_TREES = 10
+BOUNDARY_CLASSES = {"wall": "wall", "fence": "fence", "hedge": "vegetation"}
 STREET_END = 160.0
 
 
@@ -112,19 +113,21 @@ class _Street:
         rng = self.rng
         y = side * (self.edge + self.sidewalk + setback + 0.3)
         kind = rng.choice(["wall", "fence", "hedge", "terrain"])
-        yaw = 0.0
         if kind == "terrain":
             self.placements.append(inline("ground", "terrain", (x + gap / 2, side * (self.edge + self.sidewalk + 6), 0.0),
                                           length=gap, width=12.0, kind="grass", material_seed=self.seed()))
             return
-        params = {"length": gap}
+        self.boundary(str(kind), x + gap / 2, y, gap, fence_styles=("rails", "picket", "bars", "mesh"), collides=True)
+
+    def boundary(self, kind: str, x: float, y: float, length: float, *, fence_styles: tuple[str, ...], **extra):
+        """A wall, a fence of one of ``fence_styles`` or a hedge, ``length`` long along the street, centred at (x, y)."""
+        params = {}
         if kind == "fence":
-            params["style"] = str(rng.choice(["rails", "picket", "bars", "mesh"]))
+            params["style"] = str(self.rng.choice(fence_styles))
         if kind == "hedge":
-            params["seed"] = int(rng.integers(1000))
-        cls = {"wall": "wall", "fence": "fence", "hedge": "vegetation"}[str(kind)]
-        self.placements.append(inline(str(kind), cls, (x + gap / 2, y, KERB), yaw=yaw, collides=True,
-                                      material_seed=self.seed(), **params))
+            params["seed"] = int(self.rng.integers(1000))
+        self.placements.append(inline(kind, BOUNDARY_CLASSES[kind], (x, y, KERB), length=length, material_seed=self.seed(),
+                                      **params, **extra))
 
     def furniture(self):
         rng = self.rng
@@ -166,9 +169,8 @@ class _Street:
         while x < 110:
             length = float(rng.uniform(5, 18))
             if rng.random() < 0.35:
-                self.placements.append(inline("fence", "fence", (x + length / 2, side * (self.edge + 0.25), KERB), length=length,
-                                              height=float(rng.uniform(0.9, 1.15)), style=str(rng.choice(["rails", "bars"])),
-                                              material_seed=self.seed()))
+                self.boundary("fence", x + length / 2, side * (self.edge + 0.25), length, fence_styles=("rails", "bars"),
+                              height=float(rng.uniform(0.9, 1.15)))
             x += length + float(rng.uniform(4, 30))
         if self.crossing is not None:
             for k in range(int(rng.integers(2, 5))):  # bollards along the kerb either side of the crossing
@@ -177,15 +179,11 @@ class _Street:
                                                   style="plain", height=2.2, material_seed=self.seed()))
         if self.setback(side) > 1.0:  # front gardens: a fence, wall or hedge at the back of the sidewalk
             kind = str(rng.choice(["fence", "fence", "wall", "hedge"]))
-            cls = {"wall": "wall", "fence": "fence", "hedge": "vegetation"}[kind]
             x = -10.0
             while x < 100:
                 length = float(rng.uniform(8, 20))
-                params = {"style": str(rng.choice(["bars", "picket", "rails"]))} if kind == "fence" else {}
-                if kind == "hedge":
-                    params["seed"] = int(rng.integers(1000))
-                self.placements.append(inline(kind, cls, (x + length / 2, side * (self.edge + self.sidewalk + 0.15), KERB),
-                                              length=round(length, 1), material_seed=self.seed(), **params))
+                self.boundary(kind, x + length / 2, side * (self.edge + self.sidewalk + 0.15), round(length, 1),
+                              fence_styles=("bars", "picket", "rails"))
                 x += length + float(rng.uniform(1.0, 3.0))
 
     def traffic(self):
