@@ -90,8 +90,10 @@ class GenerateConfig:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
         if self.appearance not in ("default", "shifted"):
             raise UserError(f"--appearance: expected default or shifted, got {self.appearance!r}")
-        if self.effects not in ("none", "camera"):
-            raise UserError(f"--effects: expected none or camera, got {self.effects!r}")
+        from veis_gen.render.effects import EFFECTS
+
+        if self.effects not in EFFECTS:
+            raise UserError(f"--effects: expected {' or '.join(EFFECTS)}, got {self.effects!r}")
         try:
             self.street_style
         except ValueError as exc:

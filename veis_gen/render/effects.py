@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from scipy import ndimage
 
 EFFECTS = ("none", "camera")
 
@@ -47,6 +46,8 @@ def apply_effects(rgb: np.ndarray, effects: dict, rng: np.random.Generator) -> n
     contrast = effects["contrast"]
     srgb = 0.5 + np.tanh(contrast * 2.0 * (srgb - 0.5)) / (2.0 * np.tanh(contrast))
     image = srgb * 255.0
+    from scipy import ndimage
+
     if effects["defocus"] > 0:
         image = ndimage.gaussian_filter(image, sigma=(effects["defocus"], effects["defocus"], 0))
     if effects["motion"] >= 1.0:
