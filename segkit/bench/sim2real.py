@@ -152,8 +152,9 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
 def detector_pixels(records, semantic_dir: Path, instances_dir: Path) -> dict:
     """Per thing class: real pixels, what the detector pasted there (recall, precision) and DeepLab's own recall.
 
-    A pixel is pasted where the fused instance map holds an instance id (label id * 1000 + k)."""
+    A pixel is pasted where the fused instance map holds an instance id (label id * INSTANCE_ID_OFFSET + k)."""
     from segkit import labels
+    from segkit.formats.cityscapes import label_ids_from_instance_ids
     from segkit.formats.png import read_png
 
     space = class_space(records)
@@ -166,7 +167,7 @@ def detector_pixels(records, semantic_dir: Path, instances_dir: Path) -> dict:
         semantic = space["from_train_id"][read_png(semantic_dir / f"{record.name}_pred.png")]
         is_pasted = instances >= labels.INSTANCE_ID_OFFSET
         pasted_class = np.full(gt.shape, void, dtype=np.int64)
-        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[instances[is_pasted] // labels.INSTANCE_ID_OFFSET]]
+        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[label_ids_from_instance_ids(instances)[is_pasted]]]
         labelled = gt != void
         real += np.bincount(gt[labelled], minlength=size)
         pasted += np.bincount(pasted_class[is_pasted & labelled], minlength=size)
