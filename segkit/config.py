@@ -6,6 +6,10 @@ as TOML beside a command's outputs, and reads back through ``--config`` unchange
 A dict field whose metadata names ``keys`` (the dataset roots: ``catalog.roots_field()``) takes each key as a flag
 and a top-level TOML setting of its own: ``--camvid DIR`` or ``camvid = "DIR"`` sets ``roots["camvid"]``,
 as an absolute path: a flag's relative to the working directory, a file's relative to the file.
+
+A field whose metadata names a ``prefix`` holds a group of settings (a dataclass, e.g. a suite's training
+``Recipe``): each of its settings is the flag ``--PREFIX-NAME`` and the TOML key ``PREFIX_NAME``, and what is
+given replaces that setting in the field's default group.
 """
 from __future__ import annotations
 
@@ -47,9 +51,9 @@ def _parse_scalar(kind, text: str, name: str, source: str = "flag"):
         raise UserError(f"{where}: expected {kind.__name__}, got {text!r}") from None
 
 
-def _coerce(cls, field: dataclasses.Field, value, source: str):
+def _coerce(cls, field: dataclasses.Field, value, source: str, name: str = ""):
     kind, element = _base(typing.get_type_hints(cls)[field.name])
-    name = field.name.replace("_", "-")
+    name = name or field.name.replace("_", "-")
     if value is None:
         return None
     if kind is list:
@@ -84,13 +88,30 @@ def _keyed(cls) -> dict[str, str]:
     return {key: f.name for f in dataclasses.fields(cls) for key in f.metadata.get("keys", ())}
 
 
+def _grouped(cls) -> dict[str, tuple[dataclasses.Field, type, dataclasses.Field]]:
+    """``PREFIX_NAME`` -> (the group field, the group's class, the setting's field in it)."""
+    hints, keys = typing.get_type_hints(cls), {}
+    for field in dataclasses.fields(cls):
+        if field.metadata.get("prefix"):
+            group = hints[field.name]
+            for setting in dataclasses.fields(group):
+                keys[f"{field.metadata['prefix']}_{setting.name}"] = (field, group, setting)
+    return keys
+
+
 def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str, ...] = ()) -> None:
     """``--config`` plus one flag per field (defaults None, so only what was given overrides)."""
     parser.add_argument("--config", type=Path, help="a TOML file of settings (flags override it)")
     for key in _keyed(cls):
         parser.add_argument("--" + key, default=None, metavar="DIR", help=f"the {key} dataset folder")
+    for key, (field, group, setting) in _grouped(cls).items():
+        default = getattr(field.default_factory(), setting.name)
+        shown = f" (default: {_toml_value(default)})" if default is not None else ""
+        parser.add_argument("--" + key.replace("_", "-"), default=None, metavar=setting.name.upper(),
+                            action="append" if _base(typing.get_type_hints(group)[setting.name])[0] is list else "store",
+                            help=setting.metadata.get("help", "") + shown)
     for field in dataclasses.fields(cls):
-        if field.metadata.get("keys"):
+        if field.metadata.get("keys") or field.metadata.get("prefix"):
             continue
         help_text = field.metadata.get("help", "")
         default = field.default if field.default is not dataclasses.MISSING else None
@@ -110,7 +131,7 @@ def resolve(cls, args: argparse.Namespace):
     """Build the config from defaults, the TOML file and the flags, checking names and types."""
     values = {}
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    keyed = _keyed(cls)
+    keyed, grouped, overrides = _keyed(cls), _grouped(cls), {}
     if getattr(args, "config", None):
         path = Path(args.config)
         try:
@@ -125,13 +146,25 @@ def resolve(cls, args: argparse.Namespace):
                 folder = _coerce_scalar(str, value, key, str(path))
                 values.setdefault(keyed[key], {})[key] = os.path.abspath(os.path.join(path.parent, folder))
                 continue
-            if name not in fields:
-                raise UserError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
+            if name in grouped:
+                field, group, setting = grouped[name]
+                overrides.setdefault(field.name, {})[setting.name] = _coerce(group, setting, value, str(path), key)
+                continue
+            if name not in fields or fields[name].metadata.get("prefix"):
+                known = [n for n, f in fields.items() if not f.metadata.get("prefix")] + list(grouped)
+                raise UserError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(known))})")
             values[name] = _coerce(cls, fields[name], value, str(path))
     for name, field in fields.items():
         given = getattr(args, name, None)
-        if given is not None and not field.metadata.get("keys"):
+        if given is not None and not field.metadata.get("keys") and not field.metadata.get("prefix"):
             values[name] = _coerce(cls, field, given, "flag")
+    for key, (field, group, setting) in grouped.items():
+        given = getattr(args, key, None)
+        if given is not None:
+            overrides.setdefault(field.name, {})[setting.name] = _coerce(group, setting, given, "flag",
+                                                                         key.replace("_", "-"))
+    for name, changed in overrides.items():
+        values[name] = dataclasses.replace(fields[name].default_factory(), **changed)
     for key, name in keyed.items():
         given = getattr(args, key, None)
         if given is not None:
@@ -163,13 +196,26 @@ def _toml_key(key: str) -> str:
     return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
 
 
-def to_toml(config) -> str:
-    """The config as TOML; fields that are None are left out (absent means the default)."""
-    lines = []
+def flat(config) -> dict:
+    """Field name -> value, with a group's settings as ``PREFIX_NAME`` (those left at None out)."""
+    values = {}
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
-        if field.metadata.get("keys"):
+        if field.metadata.get("prefix"):
+            values.update({f"{field.metadata['prefix']}_{name}": setting
+                           for name, setting in dataclasses.asdict(value).items() if setting is not None})
+        else:
+            values[field.name] = value
+    return values
+
+
+def to_toml(config) -> str:
+    """The config as TOML; fields that are None are left out (absent means the default)."""
+    keyed = {field.name for field in dataclasses.fields(config) if field.metadata.get("keys")}
+    lines = []
+    for name, value in flat(config).items():
+        if name in keyed:
             lines += [f"{key} = {_toml_value(str(folder))}" for key, folder in value.items() if folder is not None]
         elif value is not None:
-            lines.append(f"{field.name} = {_toml_value(value)}")
+            lines.append(f"{name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

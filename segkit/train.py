@@ -6,10 +6,9 @@ exactly, with any number of loader workers or processes. Started by torchrun, it
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
-import time
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.steps import StepBatches, StepSamples, collate_det, collate_seg
 from segkit.errors import UserError
+from segkit.train_log import TrainingLog
 
 
 @dataclass
@@ -82,6 +82,22 @@ class TrainConfig:
                 raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+
+
+RECIPE = ("model", "init", "iterations", "batch_size", "lr", "weight_decay", "schedule", "step_every", "scale",
+          "random_scale", "crop", "color_jitter", "min_size", "max_size", "clip_grad")
+
+
+def _settings(recipe) -> dict:
+    return {name: value for name, value in dataclasses.asdict(recipe).items() if value is not None}
+
+
+Recipe = dataclasses.make_dataclass(
+    "Recipe", [(f.name, typing.get_type_hints(TrainConfig)[f.name] | None, field(default=None, metadata=f.metadata))
+               for f in dataclasses.fields(TrainConfig) if f.name in RECIPE],
+    frozen=True, namespace={"settings": _settings, "__module__": __name__})
+Recipe.__doc__ = """How a benchmark suite trains one of its models: the ``RECIPE`` fields of `TrainConfig`, with its
+types and help. A setting left at None keeps TrainConfig's default; ``settings()`` gives the others."""
 
 
 def build_datasets(config: TrainConfig, *, training: bool = True):
@@ -241,7 +257,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     loader = DataLoader(dataset, batch_sampler=StepBatches(config.batch_size, start, processes.rank, processes.world),
                         num_workers=config.workers, collate_fn=collate_seg if config.task == "seg" else collate_det,
                         persistent_workers=False, pin_memory=device.type == "cuda")
-    log = _Log(config, start) if processes.main else None
+    log = TrainingLog(config, start) if processes.main else None
     batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
     if resumed:
         torch.set_rng_state(resumed["torch_rng"])
@@ -284,52 +300,6 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             "rank": processes.rank}
 
 
-class _Log:
-    """The run's record: log.jsonl (every ``log_every`` steps and each validation), TensorBoard when installed,
-    a progress bar, and the history of every step for the caller."""
-
-    def __init__(self, config: TrainConfig, start: int):
-        self.config, self.path, self.history = config, config.out / "log.jsonl", []
-        self.board = _tensorboard(config.out)
-        self.started = time.perf_counter()
-        self.progress = None
-        if config.progress:
-            from tqdm import tqdm
-
-            self.progress = tqdm(total=config.iterations, initial=start, unit="it", desc=f"train {config.task}")
-
-    def _write(self, entry: dict) -> None:
-        with open(self.path, "a") as handle:
-            handle.write(json.dumps(entry) + "\n")
-
-    def step(self, step: int, losses: dict, lr: float) -> None:
-        entry = {"step": step, "loss": losses["loss"], "lr": lr, **{k: v for k, v in losses.items() if k != "loss"}}
-        self.history.append(entry)
-        if step % self.config.log_every == 0 or step == self.config.iterations:
-            self._write({**entry, "seconds": round(time.perf_counter() - self.started, 3)})
-            if self.board is not None:
-                for key, value in entry.items():
-                    if key != "step":
-                        self.board.add_scalar(f"train/{key}", value, step)
-        if self.progress is not None:
-            self.progress.set_postfix(loss=f"{losses['loss']:.3f}")
-            self.progress.update(1)
-
-    def validation(self, step: int, metric: dict) -> None:
-        from segkit.evaluation import strict_json
-
-        self._write({"step": step, "validation": strict_json(metric)})
-        if self.board is not None:
-            headline = "mIoU" if self.config.task == "seg" else "AP"
-            self.board.add_scalar(f"val/{headline}", next(iter(metric.values()))[headline], step)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.close()
-        if self.board is not None:
-            self.board.close()
-
-
 class _explain_batch_norm:
     """DeepLab-v3's image pooling has a BatchNorm over 1x1 maps: with one image a step it cannot train."""
 
@@ -366,15 +336,6 @@ def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
     model.train()
 
 
-def _tensorboard(folder: Path):
-    """A TensorBoard writer when the tensorboard package is installed (it is optional); the JSONL log always."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        return None
-    return SummaryWriter(str(folder / "tensorboard"))
-
-
 def _unwrap(model):
     return model.module if hasattr(model, "module") else model
 
@@ -407,7 +368,7 @@ def validate(model, config: TrainConfig, device) -> dict:
     from segkit import labels
     from segkit.evaluation.instances import coco_mask_ap
     from segkit.formats.coco import CocoBuilder
-    from segkit.predict import detections_to_coco
+    from segkit.models.outputs import detections_to_coco
 
     gt, predictions = CocoBuilder(), []
     with torch.no_grad():

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.bench.stages import MARKER
+from segkit.config import flat
 
 ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
     "deeplab": ("DeepLab (synthetic only)", "seg:veis", "GTA5+VEIS"),
@@ -79,7 +80,7 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
                                   for c, s in per_class.items()} for name, per_class in detector.items()},
               "paper_camvid_table4": PAPER_CAMVID, "stage_seconds": times,
               "total_minutes": round(sum(times.values()) / 60, 1), "machine": machine,
-              "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(config).items()}}
+              "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in flat(config).items()}}
     report["confusions"] = {name: _where_pixels_went(config, name, space) for name in ("deeplab", "ours") if name in rows}
     if "deeplab" in rows and "ours" in rows and rows["ours"]["mIoU"] is not None:
         report["fusion_gain_mIoU"] = round(rows["ours"]["mIoU"] - rows["deeplab"]["mIoU"], 2)
@@ -151,9 +152,9 @@ def _markdown(config, report: dict) -> str:
     classes, rows = report["classes"], report["rows"]
     lines = [f"# Sim-to-real: synthetic training, real {config.target}", "",
              f"Trained only on {config.source_count if not config.veis else 'the given'} veis-gen images "
-             f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg_model} "
-             f"({config.seg_iterations} steps of {config.seg_batch_size}), detector {config.det_model} "
-             f"({config.det_iterations} steps of {config.det_batch_size}), both from {config.seg_init}. "
+             f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg.model} "
+             f"({config.seg.iterations} steps of {config.seg.batch_size}), detector {config.det.model} "
+             f"({config.det.iterations} steps of {config.det.batch_size}), both from {config.seg.init}. "
              f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "
              f"{config.retrain_iterations} steps. The oracle trains the same segmenter on {config.oracle}. "
              f"IoU (%) on {config.target}; the paper's CamVid mIoU (Table 4) beside each row where it has one.", "",

@@ -14,6 +14,7 @@ from segkit import labels
 from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
+from segkit.train import Recipe
 
 PAPER = Path(__file__).resolve().parents[2] / "benchmarks" / "paper_table2.json"
 ROWS = {  # our row -> (the paper's row, what it needs)
@@ -30,6 +31,12 @@ DOWNLOAD = {
     "veis": "make it with: veis-gen generate --out <folder> --scenes mixed --count 61000",
 }
 
+PAPER_DEEPLAB = Recipe(model="deeplab_largefov_vgg16", init="imagenet", iterations=120000, batch_size=1, lr=2.5e-4,
+                       schedule="step", step_every=40000, scale=0.5, random_scale=())
+PAPER_MASK_RCNN = Recipe(model="maskrcnn_resnext101_64x4d_fpn", init="imagenet", iterations=200000, batch_size=1,
+                         lr=1e-3, weight_decay=1e-4, schedule="step", step_every=100000, random_scale=(), crop=(),
+                         min_size=1024, max_size=2048, clip_grad=10.0)
+
 
 @dataclass
 class Table2Config:
@@ -40,26 +47,8 @@ class Table2Config:
     unlabeled: tuple[str, ...] = field(default=("cityscapes:train", "cityscapes:train_extra"),
                                        metadata={"help": "real images for pseudo-labels"})
     only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
-    seg_model: str = "deeplab_largefov_vgg16"
-    seg_init: str = "imagenet"
-    seg_iterations: int = 120000
-    seg_lr: float = 2.5e-4
-    seg_schedule: str = "step"
-    seg_step_every: int = 40000
-    seg_batch_size: int = 1
-    seg_scale: float = 0.5
-    seg_crop: tuple[int, ...] = ()
-    seg_random_scale: tuple[float, ...] = field(default=(), metadata={"help": "min and max random scale (none: off)"})
-    seg_color_jitter: bool = False
-    det_model: str = "maskrcnn_resnext101_64x4d_fpn"
-    det_init: str = "imagenet"
-    det_iterations: int = 200000
-    det_lr: float = 1e-3
-    det_step_every: int = 100000
-    det_batch_size: int = 1
-    det_min_size: int = 1024
-    det_max_size: int = 2048
-    det_crop: tuple[int, ...] = ()
+    seg: Recipe = field(default_factory=lambda: PAPER_DEEPLAB, metadata={"prefix": "seg"})
+    det: Recipe = field(default_factory=lambda: PAPER_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 120000
     retrain_finetune: bool = field(default=False, metadata={"help": "start the retrain from the model that made the pseudo-labels"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
@@ -118,35 +107,24 @@ class Suite:
 
     # --- stages
     def train_seg(self, key: str) -> Path:
-        from segkit.train import TrainConfig, train
-
         folder = self.config.out / "models" / f"seg_{key}"
-        c = self.config
-        init = c.seg_init
-        if key == "retrain" and c.retrain_finetune:
-            init = str(self.train_seg(self.pseudo_source))
-        settings = TrainConfig(
-            task="seg", out=folder, model=c.seg_model, init=init, train=self.datasets(key),
-            iterations=c.retrain_iterations if key == "retrain" else c.seg_iterations, batch_size=c.seg_batch_size,
-            lr=c.seg_lr, schedule=c.seg_schedule, step_every=c.seg_step_every, scale=c.seg_scale,
-            random_scale=c.seg_random_scale, crop=c.seg_crop, color_jitter=c.seg_color_jitter, workers=c.workers,
-            device=c.device, progress=c.progress,
-            resume=(folder / "last.pt").is_file(), roots=c.roots)
-        run_stage(folder, f"train seg {key}", lambda: {"steps": train(settings)["steps"]})
-        return folder / "last.pt"
+        recipe = self.config.seg.settings()
+        if key == "retrain":
+            recipe["iterations"] = self.config.retrain_iterations
+            if self.config.retrain_finetune:
+                recipe["init"] = str(self.train_seg(self.pseudo_source))
+        return self._train("seg", key, folder, recipe)
 
     def train_det(self) -> Path:
+        return self._train("det", "veis", self.config.out / "models" / "det_veis", self.config.det.settings())
+
+    def _train(self, task: str, key: str, folder: Path, recipe: dict) -> Path:
         from segkit.train import TrainConfig, train
 
-        folder = self.config.out / "models" / "det_veis"
         c = self.config
-        settings = TrainConfig(
-            task="det", out=folder, model=c.det_model, init=c.det_init, train=self.datasets("veis"),
-            iterations=c.det_iterations, batch_size=c.det_batch_size, lr=c.det_lr, schedule="step",
-            step_every=c.det_step_every, weight_decay=1e-4, random_scale=(), crop=c.det_crop, clip_grad=10.0,
-            min_size=c.det_min_size, max_size=c.det_max_size, workers=c.workers, device=c.device, progress=c.progress,
-            resume=(folder / "last.pt").is_file())
-        run_stage(folder, "train det veis", lambda: {"steps": train(settings)["steps"]})
+        settings = TrainConfig(task=task, out=folder, train=self.datasets(key), **recipe, workers=c.workers,
+                               device=c.device, progress=c.progress, resume=(folder / "last.pt").is_file(), roots=c.roots)
+        run_stage(folder, f"train {task} {key}", lambda: {"steps": train(settings)["steps"]})
         return folder / "last.pt"
 
     def predict(self, task: str, checkpoint: Path, key: str) -> Path:

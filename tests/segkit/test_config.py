@@ -50,3 +50,26 @@ def test_values_from_a_file_name_the_file(tmp_path):
     toml.write_text('checkpoint = "m.pt"\ndata = "x"\nout = "o"\nscale = "big"\n')
     with pytest.raises(UserError, match=r"c\.toml: scale: expected float, got 'big'"):
         _parse(["seg", "--config", str(toml)])
+
+
+def test_a_suites_training_recipe_is_flat_flags_and_keys_over_its_default(tmp_path):
+    from dataclasses import replace
+
+    from segkit.bench.sim2real import CPU_DEEPLAB, CPU_MASK_RCNN, Sim2RealConfig
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Sim2RealConfig)
+    toml = tmp_path / "suite.toml"
+    toml.write_text('seg_lr = 0.02\ndet_iterations = 7\n')
+    config = resolve(Sim2RealConfig, parser.parse_args(["--config", str(toml), "--seg-crop", "48", "--seg-crop", "64"]))
+    assert config.seg == replace(CPU_DEEPLAB, lr=0.02, crop=(48, 64))
+    assert config.det == replace(CPU_MASK_RCNN, iterations=7)
+    saved = tmp_path / "saved.toml"
+    saved.write_text(to_toml(config))
+    assert "seg_crop = [48, 64]" in saved.read_text() and "seg_min_size" not in saved.read_text()
+    assert resolve(Sim2RealConfig, parser.parse_args(["--config", str(saved)])) == config
+    toml.write_text('seg = 1\n')
+    with pytest.raises(UserError, match="unknown setting 'seg' .*seg_lr"):
+        resolve(Sim2RealConfig, parser.parse_args(["--config", str(toml)]))
+    with pytest.raises(UserError, match="--det-iterations: expected int"):
+        resolve(Sim2RealConfig, parser.parse_args(["--det-iterations", "many"]))

@@ -1,19 +1,21 @@
 """A dry run of the Table 2 suite on tiny fake Cityscapes, GTA5 and VEIS sets with tiny models: every stage
 completes, the report stands beside the paper's numbers, and a run cut short resumes without redoing stages."""
 import json
+from dataclasses import replace
 
 import pytest
 
-from segkit.bench.table2 import ROWS, Table2Config, run_table2
+from segkit.bench.table2 import PAPER_DEEPLAB, PAPER_MASK_RCNN, ROWS, Table2Config, run_table2
 from segkit.errors import UserError
 
 
 def _config(tmp_path, mini_copy, gta5_root, mixed_dataset, **overrides):
     settings = dict(out=tmp_path / "table2", roots={"cityscapes": str(mini_copy), "gta5": str(gta5_root[0])}, veis=str(mixed_dataset),
-                    unlabeled=("cityscapes:val",), seg_model="deeplabv3_mobilenet_v3_large", seg_init="none",
-                    seg_iterations=2, seg_lr=0.01, seg_batch_size=2, seg_scale=1.0, seg_crop=(64, 64),
-                    det_model="maskrcnn_resnet18_fpn_tiny", det_init="none", det_iterations=2, det_lr=0.005,
-                    det_batch_size=2, det_min_size=64, det_max_size=128, retrain_iterations=2, predict_scale=1.0,
+                    unlabeled=("cityscapes:val",),
+                    seg=replace(PAPER_DEEPLAB, model="deeplabv3_mobilenet_v3_large", init="none", iterations=2, lr=0.01,
+                                batch_size=2, scale=1.0, crop=(64, 64)),
+                    det=replace(PAPER_MASK_RCNN, model="maskrcnn_resnet18_fpn_tiny", init="none", iterations=2, lr=0.005,
+                                batch_size=2, min_size=64, max_size=128), retrain_iterations=2, predict_scale=1.0,
                     workers=0, progress=False)
     settings.update(overrides)
     return Table2Config(**settings)
