@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from segkit import labels
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
@@ -55,24 +54,6 @@ def load_model(checkpoint: Path, task: str, device):
     model = build_model(saved["model"], task=task, init="none", **extra)
     model.load_state_dict(state["model"])
     return model.to(device).eval()
-
-
-def detections_to_coco(output: dict, image_id: int, *, mask_threshold: float = 0.5, score_threshold: float = 0.0) -> list[dict]:
-    """torchvision Mask R-CNN output -> COCO result dicts (Cityscapes category ids, RLE masks, scores)."""
-    from pycocotools import mask as mask_utils
-
-    from segkit.formats.coco import encode_mask
-
-    results = []
-    masks = (output["masks"][:, 0] >= mask_threshold).cpu().numpy()
-    for mask, label, score in zip(masks, output["labels"].tolist(), output["scores"].tolist()):
-        if score < score_threshold or not mask.any():
-            continue
-        rle = encode_mask(mask)
-        box = mask_utils.toBbox({"size": rle["size"], "counts": rle["counts"].encode()}).tolist()
-        results.append({"image_id": image_id, "category_id": labels.BY_NAME[labels.FOREGROUND_CLASSES[label - 1]].id,
-                        "segmentation": rle, "bbox": [float(v) for v in box], "area": int(mask.sum()), "score": float(score)})
-    return results
 
 
 def segment(model, batch, *, scale: float = 1.0, flip: bool = False, window: tuple[int, ...] = ()):
@@ -143,6 +124,7 @@ def predict(config: PredictConfig) -> dict:
     from segkit.formats.atomic import write_json, write_text
     from segkit.formats.coco import CocoBuilder
     from segkit.formats.png import write_png
+    from segkit.models.outputs import detections_to_coco
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     records = catalog.records_for(config.data, roots=config.roots)

@@ -82,7 +82,8 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.formats.atomic import write_text
     from segkit.formats.cityscapes import image_path, write_gt
     from segkit.fuse import FusionRules, decode_detections, fuse
-    from segkit.predict import detections_to_coco, load_model, segment
+    from segkit.models.outputs import detections_to_coco
+    from segkit.predict import load_model, segment
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     records = catalog.records_for(config.data, roots=config.roots)

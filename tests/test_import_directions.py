@@ -1,8 +1,9 @@
 """The allowed directions of imports, checked on the source (function-local imports included).
 
     veis_gen:  assets -> scene -> physics -> render -> writers, then the commands (generate, cli, ...)
-    segkit:    a torch-free core (labels, errors, config, formats) that veis_gen may use too;
-               segkit never imports veis_gen (it needs none of the generator's packages)
+    segkit:    a torch-free core (labels, errors, config, formats) that veis_gen may use too, then
+               data -> models, evaluation -> checkpoint -> train -> predict -> fuse -> pseudo_label -> bench
+               -> studies -> cli; segkit never imports veis_gen (it needs none of the generator's packages)
     torch:     never imported by veis_gen (its renderer and torch do not share a process), nor by the core;
                the one exception is the people recipe, built in a process of its own
 """
@@ -23,6 +24,11 @@ VEIS_LAYERS = {
     "veis_gen.render": ("veis_gen.assets", "veis_gen.scene", "veis_gen.render"),
     "veis_gen.writers": ("veis_gen.writers",),
 }
+# segkit's flow: a module imports only modules of its own step or an earlier one
+SEGKIT_FLOW = (("segkit.labels", "segkit.errors", "segkit.config", "segkit.formats"), ("segkit.data",),
+               ("segkit.models", "segkit.evaluation"), ("segkit.checkpoint",), ("segkit.train", "segkit.train_log"),
+               ("segkit.predict",), ("segkit.fuse",), ("segkit.pseudo_label",), ("segkit.bench",), ("segkit.studies",),
+               ("segkit.cli",))
 TORCH_ALLOWED = {"veis_gen.assets.recipes.people"}
 TORCH = ("torch", "torchvision", "timm")
 
@@ -54,6 +60,19 @@ def _violations(package: str, rule) -> list[str]:
 
 def test_segkit_never_imports_veis_gen():
     assert _violations("segkit", lambda name, imported: _within(imported, ("veis_gen",))) == []
+
+
+def _step(name: str) -> int:
+    return next(index for index, modules in enumerate(SEGKIT_FLOW) if _within(name, modules))
+
+
+def test_segkit_imports_follow_its_flow():
+    modules = [name for name, _ in _modules("segkit") if name != "segkit"]
+    assert [name for name in modules if not any(_within(name, step) for step in SEGKIT_FLOW)] == []
+
+    def broken(name, imported):
+        return name != "segkit" and imported.startswith("segkit.") and _step(imported) > _step(name)
+    assert _violations("segkit", broken) == []
 
 
 def test_the_core_imports_only_the_core_and_no_torch():
