@@ -20,6 +20,7 @@ import trimesh
 
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes
+from veis_gen.assets.memo import Memo
 from veis_gen.assets.mesh import AssetMesh, Part
 from veis_gen.assets.pack import AssetRecord
 
@@ -187,7 +188,7 @@ def _raw_mesh(record: AssetRecord, pose: str) -> AssetMesh:
 
 # Records hold dicts, so they are not hashable: memoise on where they were declared.
 _SCALES: dict[tuple, float] = {}
-_MESHES: dict[tuple, AssetMesh] = {}
+_MESHES = Memo(512)
 
 
 def _scale(record: AssetRecord) -> float:
@@ -212,10 +213,7 @@ def asset_mesh(record: AssetRecord, pose: str | None = None) -> AssetMesh:
     The result is shared between callers: treat it as read-only.
     """
     pose = pose or record.poses[0]
-    key = (record.manifest, record.id, pose)
-    if key not in _MESHES:
-        _MESHES[key] = _load_asset_mesh(record, pose)
-    return _MESHES[key]
+    return _MESHES.get((record.manifest, record.id, pose), lambda: _load_asset_mesh(record, pose))
 
 
 def _load_asset_mesh(record: AssetRecord, pose: str) -> AssetMesh:

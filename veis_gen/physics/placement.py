@@ -9,34 +9,36 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from veis_gen.assets.memo import IdentityMemo
 from veis_gen.assets.mesh import AssetMesh
 from veis_gen.scene.library import Library
 from veis_gen.scene.types import Placement, Scene
 
 MAX_HULL_POINTS = 200
 TOLERANCE = 0.005  # metres of penetration tolerated (touching is fine)
-_HULLS: dict[int, tuple[AssetMesh, np.ndarray]] = {}  # id -> (the mesh, kept alive so ids stay unique; hull)
+_HULLS = IdentityMemo(1024)
 
 
 def hull_points(mesh: AssetMesh) -> np.ndarray:
     """Vertices of the mesh's convex hull (at most MAX_HULL_POINTS, farthest-point thinned), memoised."""
-    key = id(mesh)
-    if key not in _HULLS:
-        points = np.concatenate([p.vertices for p in mesh.parts]).astype(np.float64)
-        try:
-            points = points[ConvexHull(points).vertices]
-        except QhullError:  # flat or degenerate: its bounding box will do
-            low, high = points.min(0), points.max(0) + 1e-3
-            points = np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
-        if len(points) > MAX_HULL_POINTS:
-            chosen = [int(np.argmax(points[:, 2]))]
-            distance = np.linalg.norm(points - points[chosen[0]], axis=1)
-            while len(chosen) < MAX_HULL_POINTS:
-                chosen.append(int(np.argmax(distance)))
-                distance = np.minimum(distance, np.linalg.norm(points - points[chosen[-1]], axis=1))
-            points = points[chosen]
-        _HULLS[key] = (mesh, points)
-    return _HULLS[key][1]
+    return _HULLS.get(mesh, lambda: _hull_points(mesh))
+
+
+def _hull_points(mesh: AssetMesh) -> np.ndarray:
+    points = np.concatenate([p.vertices for p in mesh.parts]).astype(np.float64)
+    try:
+        points = points[ConvexHull(points).vertices]
+    except QhullError:  # flat or degenerate: its bounding box will do
+        low, high = points.min(0), points.max(0) + 1e-3
+        points = np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])])
+    if len(points) > MAX_HULL_POINTS:
+        chosen = [int(np.argmax(points[:, 2]))]
+        distance = np.linalg.norm(points - points[chosen[0]], axis=1)
+        while len(chosen) < MAX_HULL_POINTS:
+            chosen.append(int(np.argmax(distance)))
+            distance = np.minimum(distance, np.linalg.norm(points - points[chosen[-1]], axis=1))
+        points = points[chosen]
+    return points
 
 
 class Placer:

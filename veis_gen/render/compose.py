@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from veis_gen.assets.materials import Material
+from veis_gen.assets.memo import IdentityMemo
 from veis_gen.assets.mesh import AssetMesh, Part
 
 
@@ -30,16 +31,15 @@ def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
 
 
-# id(vertices) -> (the vertices, kept so the id cannot be reused by another array; their normals)
-_NORMALS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_NORMALS = IdentityMemo(4096)  # keyed by a part's vertex array
 
 
 def vertex_normals(part: Part) -> np.ndarray:
     """Area-weighted vertex normals of a part, memoised (parts come from the loader's shared meshes)."""
-    key = id(part.vertices)
-    entry = _NORMALS.get(key)
-    if entry is not None and entry[0] is part.vertices:
-        return entry[1]
+    return _NORMALS.get(part.vertices, lambda: _vertex_normals(part))
+
+
+def _vertex_normals(part: Part) -> np.ndarray:
     triangles = part.vertices[part.faces]
     weighted = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
     # np.add.at over corners 0, 1, 2 in turn, as bincounts: the same additions in the same order, far faster.
@@ -48,11 +48,7 @@ def vertex_normals(part: Part) -> np.ndarray:
     normals = np.stack([np.bincount(corners, weights=weighted[:, k], minlength=len(part.vertices))
                         for k in range(3)], axis=1)
     length = np.linalg.norm(normals, axis=1, keepdims=True)
-    normals = (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
-    if len(_NORMALS) > 4096:
-        _NORMALS.clear()
-    _NORMALS[key] = (part.vertices, normals)
-    return normals
+    return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
 
 
 def mesh_groups(mesh: AssetMesh, matrix: np.ndarray, materials: list[Material], segments: list[int]) -> list[DrawGroup]:

@@ -5,6 +5,7 @@ import numpy as np
 
 from segkit.errors import UserError
 from veis_gen.assets.loader import asset_mesh, scale_range
+from veis_gen.assets.memo import Memo
 from veis_gen.assets.mesh import AssetMesh
 from veis_gen.assets.pack import AssetRecord
 from veis_gen.scene.types import Placement
@@ -16,7 +17,7 @@ class Library:
         self.by_class: dict[str, list[AssetRecord]] = {}
         for record in records:
             self.by_class.setdefault(record.class_name, []).append(record)
-        self._inline: dict[tuple, AssetMesh] = {}
+        self._inline = Memo(256)  # meshes built for one scene (a road of its width): most are never seen again
 
     def has(self, class_name: str) -> bool:
         return bool(self.by_class.get(class_name))
@@ -31,12 +32,10 @@ class Library:
 
     def mesh(self, placement: Placement) -> AssetMesh:
         if placement.recipe:
-            key = (placement.recipe, placement.params)
-            if key not in self._inline:
-                from veis_gen.assets.recipes import RECIPES
+            from veis_gen.assets.recipes import RECIPES
 
-                self._inline[key] = RECIPES[placement.recipe](dict(placement.params), "default").grounded()
-            return self._inline[key]
+            return self._inline.get((placement.recipe, placement.params),
+                                    lambda: RECIPES[placement.recipe](dict(placement.params), "default").grounded())
         return asset_mesh(self.records[placement.asset], placement.pose)
 
     def placement(self, record: AssetRecord, rng: np.random.Generator, position, yaw: float, *, pose: str | None = None,
