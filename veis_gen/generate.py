@@ -88,10 +88,11 @@ class GenerateConfig:
             raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
         if not 0 <= self.png_level <= 9:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
-        if self.appearance not in ("default", "shifted"):
-            raise UserError(f"--appearance: expected default or shifted, got {self.appearance!r}")
+        from veis_gen.render.appearance import APPEARANCES
         from veis_gen.render.effects import EFFECTS
 
+        if self.appearance not in APPEARANCES:
+            raise UserError(f"--appearance: expected {' or '.join(APPEARANCES)}, got {self.appearance!r}")
         if self.effects not in EFFECTS:
             raise UserError(f"--effects: expected {' or '.join(EFFECTS)}, got {self.effects!r}")
         try:
@@ -174,11 +175,7 @@ def make_image(index: int) -> tuple[int, dict, dict]:
     times["place"] = time.perf_counter() - start
     start = time.perf_counter()
     frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows,
-                         appearance=config.appearance)
-    if config.appearance == "shifted":
-        from veis_gen.render.appearance import shift_image
-
-        frame["rgb"] = shift_image(frame["rgb"], image_rng(config.seed + 1, index))
+                         appearance=config.appearance, appearance_rng=image_rng(config.seed + 1, index))
     effects = None
     if config.effects == "camera":
         from veis_gen.render.effects import apply_effects, sample_effects

@@ -16,7 +16,7 @@ import numpy as np
 
 from segkit import labels
 from veis_gen.assets.materials import assign_materials
-from veis_gen.render.appearance import shift_material
+from veis_gen.render.appearance import shift_image, shift_material
 from veis_gen.render.compose import DrawGroup, merge, mesh_groups
 from veis_gen.render.renderer import Renderer
 from veis_gen.scene.camera import Camera, project
@@ -104,10 +104,17 @@ def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], tab
 
 
 def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: bool = True, shading: str = "fast",
-                 shadows: bool = False, textured: bool = True, appearance: str = "default") -> dict:
+                 shadows: bool = False, textured: bool = True, appearance: str = "default",
+                 appearance_rng: np.random.Generator | None = None) -> dict:
+    """The frame of ``scene`` (see `Renderer.render`) with label ids, instances, objects and amodal masks;
+    ``appearance`` "shifted" recolours the materials and then the image, its noise drawn from ``appearance_rng``."""
     groups, table, objects = scene_groups(scene, library, textured=textured, appearance=appearance)
     frame = renderer.render(groups, scene.camera, list(scene.lights), background=scene.sky, ambient=scene.ambient,
                             shading=shading, shadows=shadows)
+    if appearance == "shifted":
+        if appearance_rng is None:
+            raise ValueError("the shifted appearance needs appearance_rng")
+        frame["rgb"] = shift_image(frame["rgb"], appearance_rng)
     segment = frame.pop("segment")
     frame["label_ids"] = table[segment, 0].astype(np.uint8)
     frame["instances"] = (table[segment, 1] + 1).astype(np.uint16)
