@@ -130,3 +130,36 @@ def test_device_cuda_without_a_gpu_is_one_line(tmp_path, mini_copy, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--device cuda: no CUDA device is available" in err
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of")  # a skipped step, as intended
+def test_the_grad_scaler_branch_makes_the_plain_steps_update(tmp_path):
+    """fp16 training goes through a GradScaler (scale, unscale, step, update); in fp32 with a power-of-two
+    scale the update is exactly the plain step's, and a step whose gradient overflows is skipped."""
+    from contextlib import nullcontext
+
+    from segkit.train import build_training, train_one_step
+
+    config = TrainConfig(out=tmp_path, train=("unused",), clip_grad=1.0)
+    images, targets = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(0)), torch.randint(0, 19, (2, 8, 8))
+
+    def one_step(scaler, images=images):
+        torch.manual_seed(0)
+        model = torch.nn.Conv2d(3, 19, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+        train_one_step(model, images, targets, optimizer, scheduler, (nullcontext(), scaler), config, torch.device("cpu"), 0)
+        return model.weight.detach().clone()
+
+    plain = one_step(None)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 10)
+    assert torch.equal(one_step(scaler), plain)
+    assert scaler.get_scale() == 2.0 ** 10
+    overflow = torch.amp.GradScaler("cpu", init_scale=2.0 ** 127)  # the scaled gradients overflow in fp32
+    torch.manual_seed(0)
+    initial = torch.nn.Conv2d(3, 19, 1).weight.detach()
+    assert torch.equal(one_step(overflow, images * 1e10), initial)
+    assert overflow.get_scale() == 2.0 ** 126
+    _, _, _, amp = build_training(TrainConfig(out=tmp_path, train=("unused",), model="deeplabv3_mobilenet_v3_large",
+                                              amp="fp16"), torch.device("cpu"))
+    assert amp[1] is None and not amp[0]._enabled  # no autocast nor scaler on a CPU
