@@ -77,6 +77,9 @@ class TrainConfig:
             raise UserError("--crop: give height and width")
         if len(self.random_scale) not in (0, 2):
             raise UserError("--random-scale: give min and max (or nothing)")
+        if self.task == "seg" and self.batch_size > 1 and self.random_scale and not self.crop:
+            raise UserError(f"--batch-size {self.batch_size} with --random-scale needs --crop HEIGHT --crop WIDTH: "
+                            "randomly scaled images differ in size and cannot share a batch")
         for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
@@ -157,10 +160,12 @@ def _processes(config: TrainConfig) -> _Processes:
     if not config.resume and ((config.out / "last.pt").exists() or (config.out / "log.jsonl").exists()):
         raise UserError(f"{config.out}: holds a training run already: continue it with --resume true, or use another --out")
     use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world, local = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
+    # More processes than GPUs on a machine share them: NCCL refuses two ranks on one GPU, gloo does not.
+    shared = use_cuda and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > torch.cuda.device_count()
     if world > 1:
-        dist.init_process_group("nccl" if use_cuda else "gloo")
-    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if use_cuda else "cpu")
+        dist.init_process_group("nccl" if use_cuda and not shared else "gloo")
+    device = torch.device(f"cuda:{local % torch.cuda.device_count()}" if use_cuda else "cpu")
     return _Processes(int(os.environ.get("RANK", "0")), world, device)
 
 

@@ -123,6 +123,8 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
     if config.veis:
         source = Path(config.veis)
         catalog.get(f"veis:{source}")
+    elif rows == ["oracle"]:  # trained on real labels alone: no synthetic data to make
+        source = None
     else:
         source = config.out / "data" / "source"
         size = _target_size(config)

@@ -78,10 +78,19 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
 ])
 def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
     base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
-            "--iterations", "1", "--workers", "0", "--progress", "false"]
+            "--iterations", "1", "--workers", "0", "--progress", "false", "--crop", "64", "--crop", "128"]
     assert main(base + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_randomly_scaled_batches_need_a_crop(tmp_path, mini_copy, capsys):
+    argv = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
+            "--iterations", "1", "--workers", "0", "--batch-size", "2", "--random-scale", "0.5", "--random-scale", "1.5"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--random-scale needs --crop HEIGHT --crop WIDTH" in err, err
+    assert not (tmp_path / "o").exists()
 
 
 def test_prediction_batches_split_where_sizes_change(tmp_path):

@@ -27,7 +27,7 @@ def _argv(out, camvid, *extra):
             "--progress", "false", *extra]
 
 
-def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatch, capsys):
+def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatch, capsys, needs_generator):
     import segkit.pseudo_label
 
     out = tmp_path / "sim2real"
@@ -107,3 +107,16 @@ def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
     with pytest.raises(UserError, match=r"train\.txt:1: .*missing\.png does not exist"):
         run_sim2real(Sim2RealConfig(out=tmp_path / "x", roots={"camvid": str(camvid_small)}))
     assert not (tmp_path / "x").exists()
+
+
+def test_the_oracle_alone_needs_no_generator(tmp_path, camvid_small, monkeypatch, capsys):
+    import segkit.bench.sim2real
+
+    def no_generator(*args):
+        raise AssertionError("the oracle row generated synthetic data")
+
+    monkeypatch.setattr(segkit.bench.sim2real, "_generate", no_generator)
+    out = tmp_path / "oracle"
+    assert main(_argv(out, camvid_small, "--only", "oracle")) == 0
+    assert not (out / "data").exists() and (out / "rows" / "oracle" / "stage_done.json").is_file()
+    assert "oracle" in capsys.readouterr().out
