@@ -20,14 +20,14 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-"$VENV/bin/python" -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+"$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[generate,train,test]' 2>&1 | grep -v "is ignored" || true
 # detectron2 is not on the package registries: where ../shared/wheels holds a build for this Python, install it
 # (and what its loaders need) for the interoperability tests, which skip without it.
 WHEELS=${WHEELS:-../shared/wheels}
 tag=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
 for wheel in "$WHEELS"/detectron2-*-"$tag"-*.whl; do
     [ -f "$wheel" ] || continue
-    { "$VENV/bin/python" -m pip install -q "$wheel" fvcore iopath omegaconf hydra-core "setuptools<81" \
+    { "$VENV/bin/python" -m pip install -q -c constraints.txt "$wheel" fvcore iopath omegaconf hydra-core "setuptools<81" \
         opencv-python-headless 2>&1 | grep -v "is ignored"; } || true
     "$VENV/bin/python" -c 'import detectron2, cv2' 2>/dev/null \
         || echo "setup: detectron2 from $wheel did not install; its interoperability tests will be skipped" >&2

@@ -31,6 +31,7 @@ SEGKIT_FLOW = (("segkit.labels", "segkit.errors", "segkit.config", "segkit.forma
                ("segkit.cli",))
 TORCH_ALLOWED = {"veis_gen.assets.recipes.people"}
 TORCH = ("torch", "torchvision", "timm")
+GENERATOR_STACK = ("pybullet", "pyrender", "trimesh", "anny", "submitit")  # the `generate` extra
 
 
 def _modules(package: str):
@@ -75,6 +76,28 @@ def test_segkit_imports_follow_its_flow():
     assert _violations("segkit", broken) == []
 
 
+def test_segkit_never_imports_the_generators_packages():
+    assert _violations("segkit", lambda name, imported: _within(imported, GENERATOR_STACK)) == []
+
+
+def test_every_segkit_module_imports_without_the_generators_packages():
+    """At run time, as in an install without the `generate` extra: those packages cannot be found."""
+    code = ("import importlib, pkgutil, sys\n"
+            "class Absent:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            f"        if name.split('.')[0] in {GENERATOR_STACK!r}: raise ModuleNotFoundError(name)\n"
+            "sys.meta_path.insert(0, Absent())\n"
+            "import segkit\n"
+            "for module in pkgutil.walk_packages(segkit.__path__, 'segkit.'): importlib.import_module(module.name)\n"
+            "import segkit.train, segkit.predict, segkit.fuse, segkit.evaluation\n"
+            "from segkit.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+            "print(len([m for m in sys.modules if m.startswith('segkit.')]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.strip().splitlines()[-1]) > 30
+
+
 def test_the_core_imports_only_the_core_and_no_torch():
     def broken(name, imported):
         return _within(name, CORE) and (_within(imported, TORCH) or (imported.startswith("segkit.")
@@ -103,7 +126,7 @@ def test_veis_gen_never_imports_torch():
     assert _violations("veis_gen", broken) == []
 
 
-def test_a_generation_run_leaves_torch_unimported(tmp_path):
+def test_a_generation_run_leaves_torch_unimported(tmp_path, needs_generator):
     """The same, at run time: a whole generate (people built in their own process) with torch never loaded."""
     code = ("import sys; from veis_gen.cli import main; "
             f"rc = main(['generate', '--out', {str(tmp_path / 'out')!r}, '--count', '2', '--size', '48x32', "
