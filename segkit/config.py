@@ -104,12 +104,6 @@ def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str
     parser.add_argument("--config", type=Path, help="a TOML file of settings (flags override it)")
     for key in _keyed(cls):
         parser.add_argument("--" + key, default=None, metavar="DIR", help=f"the {key} dataset folder")
-    for key, (field, group, setting) in _grouped(cls).items():
-        default = getattr(field.default_factory(), setting.name)
-        shown = f" (default: {_toml_value(default)})" if default is not None else ""
-        parser.add_argument("--" + key.replace("_", "-"), default=None, metavar=setting.name.upper(),
-                            action="append" if _base(typing.get_type_hints(group)[setting.name])[0] is list else "store",
-                            help=setting.metadata.get("help", "") + shown)
     for field in dataclasses.fields(cls):
         if field.metadata.get("keys") or field.metadata.get("prefix"):
             continue
@@ -125,6 +119,12 @@ def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str
             parser.add_argument(flag, action="append", default=None, help=help_text + shown)
         else:
             parser.add_argument(flag, default=None, metavar=field.name.upper(), help=help_text + shown)
+    for key, (field, group, setting) in _grouped(cls).items():
+        default = getattr(field.default_factory(), setting.name)
+        shown = f" (default: {_toml_value(default)})" if default is not None else ""
+        parser.add_argument("--" + key.replace("_", "-"), default=None, metavar=setting.name.upper(),
+                            action="append" if _base(typing.get_type_hints(group)[setting.name])[0] is list else "store",
+                            help=setting.metadata.get("help", "") + shown)
 
 
 def resolve(cls, args: argparse.Namespace):

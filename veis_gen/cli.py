@@ -67,6 +67,8 @@ def _generate(args) -> int:
     from veis_gen.generate import STAGES, GenerateConfig, generate
 
     config = resolve(GenerateConfig, args)
+    if config.slurm is not None:
+        return _generate_array(config)
     result = generate(config)
     made = result["made"]
     rate = made / result["seconds"] if result["seconds"] > 0 else 0.0
@@ -77,6 +79,24 @@ def _generate(args) -> int:
         split = ", ".join(f"{stage} {1000 * result['stages'][stage] / made:.0f} ms ({100 * result['stages'][stage] / busy:.0f}%)"
                           for stage in STAGES)
         print(f"per image, summed over workers: {split}")
+    return 0
+
+
+def _generate_array(config) -> int:
+    from veis_gen.cluster import SHARDS, generate_array
+
+    result = generate_array(config)
+    jobs = ", ".join(result["submitted"])
+    if result["merged"] is None:
+        print(f"{config.out}: submitted {len(result['submitted'])} shard job(s) ({jobs}); when they are done, rerun this "
+              f"command (or: veis-gen merge {config.out / SHARDS}/* --out {config.out})")
+        return 0
+    merged = result["merged"]
+    print(f"{config.out}: {merged['images']} {merged['split']} images from {config.slurm} shards"
+          + (f" (jobs {jobs})" if jobs else " (all made before)") + f"; COCO: {merged['coco']}")
+    if merged["missing"]:
+        print(f"missing {len(merged['missing'])} image(s): rerun the same command", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from segkit.config import to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
+from veis_gen.cluster import SlurmSettings
 
 CONFIG_NAME = "veis_config.toml"
 STAGES = ("sample", "place", "render", "encode", "write")
@@ -57,6 +58,9 @@ class GenerateConfig:
     effects: str = field(default="none", metadata={"help": "none, or camera: exposure, white balance, vignetting, "
                                                            "contrast, blur, noise, JPEG drawn per image"})
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
+    slurm: int | None = field(default=None, metadata={"help": "run as a SLURM job array of this many shards, through "
+                                                               "submitit (see --slurm-*), then merge"})
+    cluster: SlurmSettings = field(default_factory=SlurmSettings, metadata={"prefix": "slurm"})
 
     def __post_init__(self):
         if self.out is None:
@@ -68,6 +72,8 @@ class GenerateConfig:
             raise UserError(f"--count: expected at least 1, got {self.count}")
         if self.workers < 1:
             raise UserError(f"--workers: expected at least 1, got {self.workers}")
+        if self.slurm is not None and self.slurm < 1:
+            raise UserError(f"--slurm: expected at least 1 shard, got {self.slurm}")
         try:
             width, height = (int(v) for v in self.size.lower().split("x"))
         except ValueError:
@@ -244,7 +250,7 @@ def _existing_output(out: Path) -> dict | None:
 
 
 def _recorded(config: GenerateConfig) -> GenerateConfig:
-    return dataclasses.replace(config, workers=1, progress=True, backend=None)
+    return dataclasses.replace(config, workers=1, progress=True, backend=None, slurm=None, cluster=SlurmSettings())
 
 
 def write_coco(root: Path, split: str, count: int | None = None) -> Path:
@@ -258,7 +264,7 @@ def write_coco(root: Path, split: str, count: int | None = None) -> Path:
     return path
 
 
-def _check_out(config: GenerateConfig) -> None:
+def check_out(config: GenerateConfig) -> None:
     """An existing --out must be a veis-gen output of the same settings, holding no more images than asked."""
     import tomllib
 
@@ -274,6 +280,11 @@ def _check_out(config: GenerateConfig) -> None:
     if beyond:
         raise UserError(f"{out}: already holds images up to index {beyond[-1]}, more than --count {config.count}: "
                         f"give --count {beyond[-1] + 1} or more, or another --out")
+
+
+def write_settings(config: GenerateConfig) -> None:
+    """The run's settings, in OUT before any image (what a rerun or a merge is checked against)."""
+    write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
 
 
 def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:
@@ -294,16 +305,15 @@ def generate(config: GenerateConfig) -> dict:
     from veis_gen.scene.common import foreground_weights
     from veis_gen.scene.library import Library
 
-    _check_out(config)
+    check_out(config)
     records = load_packs(config.pack)
     if not foreground_weights(Library(records), config.class_weights):
         raise UserError("--class-weights: every foreground class weighs 0 (or has no asset): give one a weight above 0")
     check_mesh_files(records)
     prepare(records)  # people are built in a spawned process, before any renderer exists
-    config.out.mkdir(parents=True, exist_ok=True)
-    for stale in config.out.rglob(".*.tmp"):  # half-written files of a killed run (atomic writes' temporaries)
+    for stale in config.out.rglob(".*.tmp") if config.out.is_dir() else ():  # a killed run's half-written files
         stale.unlink()
-    write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
+    write_settings(config)
     done = _complete(config.out, config.split, meta_files(config.out, config.split))
     todo = [i for i in config.indices if i not in done]
     totals = dict.fromkeys(STAGES, 0.0)
