@@ -83,7 +83,7 @@ def _generate(args) -> int:
 
 
 def _generate_array(config) -> int:
-    from veis_gen.cluster import SHARDS, generate_array
+    from veis_gen.shards import SHARDS, generate_array
 
     result = generate_array(config)
     jobs = ", ".join(result["submitted"])
@@ -119,7 +119,7 @@ def _preview(args) -> int:
 
 
 def _merge(args) -> int:
-    from veis_gen.generate import merge
+    from veis_gen.shards import merge
 
     result = merge([Path(p) for p in args.shards], Path(args.out), args.split)
     print(f"{args.out}: {result['images']} {result['split']} images ({result['copied']} files copied); COCO: {result['coco']}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing
-import os
 import re
 import sys
 import time
@@ -21,14 +20,33 @@ import numpy as np
 from segkit.config import to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
-from veis_gen.cluster import SlurmSettings
 
 CONFIG_NAME = "veis_config.toml"
+EXECUTORS = ("auto", "slurm", "local")
 STAGES = ("sample", "place", "render", "encode", "write")
 # Settings that change what an image looks like: a rerun into the same folder must keep them.
 CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
                     "min_instance_area", "png_level", "appearance", "traffic", "streets", "season", "camera", "furniture",
                     "effects")
+
+
+@dataclass(frozen=True)
+class SlurmSettings:
+    """How ``--slurm N`` submits; None is the default named in each help (they are not recorded with the data)."""
+
+    partition: str | None = field(default=None, metadata={"help": "--slurm: the partition (default: the cluster's)"})
+    time: int | None = field(default=None, metadata={"help": "--slurm: minutes a shard's job may run (default: 240)"})
+    cpus: int | None = field(default=None, metadata={"help": "--slurm: CPUs (and worker processes) per shard (default: --workers)"})
+    wait: bool | None = field(default=None, metadata={"help": "--slurm: wait for the jobs, then merge (default: true)"})
+    executor: str | None = field(default=None, metadata={"help": "--slurm: auto (SLURM where sbatch is, else "
+                                                                 "local), slurm, or local (processes on this machine)"})
+
+    def check(self) -> None:
+        if self.executor is not None and self.executor not in EXECUTORS:
+            raise UserError(f"--slurm-executor: expected {', '.join(EXECUTORS)}, got {self.executor!r}")
+        for name in ("time", "cpus"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise UserError(f"--slurm-{name}: expected at least 1, got {getattr(self, name)}")
 
 
 @dataclass
@@ -221,7 +239,7 @@ def meta_files(root: Path, split: str) -> dict[int, Path]:
     return found
 
 
-def _read_settings(folder: Path) -> dict:
+def read_settings(folder: Path) -> dict:
     import tomllib
 
     try:
@@ -230,14 +248,14 @@ def _read_settings(folder: Path) -> dict:
         raise UserError(f"{folder / CONFIG_NAME}: not valid TOML ({exc})") from None
 
 
-def _differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
+def differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
     """The settings that differ; one a folder's file lacks (made before the setting existed) is its default."""
     defaults = {f.name: f.default for f in dataclasses.fields(GenerateConfig) if f.name in keys
                 and f.default is not dataclasses.MISSING}
     return [key for key in keys if settings.get(key, defaults.get(key)) != other.get(key, defaults.get(key))]
 
 
-def _existing_output(out: Path) -> dict | None:
+def existing_output(out: Path) -> dict | None:
     """The settings of the veis-gen output at ``out``; None where there is nothing yet. A file, or a folder
     with other content, is refused: no run writes into it."""
     if out.exists() and not out.is_dir():
@@ -246,7 +264,7 @@ def _existing_output(out: Path) -> dict | None:
         return None
     if not (out / CONFIG_NAME).is_file():
         raise UserError(f"{out}: a folder that is not a veis-gen output (no {CONFIG_NAME}): choose a new or empty --out")
-    return _read_settings(out)
+    return read_settings(out)
 
 
 def _recorded(config: GenerateConfig) -> GenerateConfig:
@@ -269,10 +287,10 @@ def check_out(config: GenerateConfig) -> None:
     import tomllib
 
     out = config.out
-    saved = _existing_output(out)
+    saved = existing_output(out)
     if saved is None:
         return
-    changed = _differing(saved, tomllib.loads(to_toml(_recorded(config))))
+    changed = differing(saved, tomllib.loads(to_toml(_recorded(config))))
     if changed:
         raise UserError(f"{out}: holds images made with other settings ({', '.join(changed)}); "
                         "rerun with the same settings to resume, or choose another --out")
@@ -351,55 +369,3 @@ def _run(config: GenerateConfig, todo: list[int]):
             pool.join()
 
     return ordered()
-
-
-def merge(sources: list[Path], out: Path, split: str | None = None) -> dict:
-    """Join shard folders into ``out``. Everything is checked before anything is copied: every shard is a
-    veis-gen output of one run (same settings and count), a file present twice holds the same bytes, and an
-    existing ``out`` is a merge of that run. The split is the shards'. Returns the indices still missing."""
-    import filecmp
-    import shutil
-
-    settings = []
-    for source in sources:
-        if not (source / CONFIG_NAME).is_file():
-            raise UserError(f"{source}: not a veis-gen output (no {CONFIG_NAME})")
-        settings.append(_read_settings(source))
-    first = settings[0]
-    for source, other in zip(sources[1:], settings[1:]):
-        differ = _differing(other, first, CONTENT_SETTINGS + ("count",))
-        if differ:
-            raise UserError(f"{source}: made with other settings than {sources[0]} ({', '.join(differ)}); "
-                            "merge only shards of one run")
-    shard_split = first.get("split", "train")
-    if split is not None and split != shard_split:
-        raise UserError(f"--split {split}: the shards hold split {shard_split!r}")
-    existing = _existing_output(out)
-    if existing is not None:
-        differ = _differing(existing, first, CONTENT_SETTINGS + ("count",))
-        if differ:
-            raise UserError(f"{out}: holds images of other settings ({', '.join(differ)}); choose another --out")
-    planned: dict[Path, Path] = {}
-    for source in sources:
-        for path in sorted(source.rglob("*")):
-            relative = path.relative_to(source)
-            if path.is_dir() or relative.parts[0] == "annotations" or relative.name == CONFIG_NAME:
-                continue
-            target = out / relative
-            earlier = planned.get(target, target if target.exists() else None)
-            if earlier is not None:
-                if not filecmp.cmp(path, earlier, shallow=False):
-                    raise UserError(f"{path}: differs from {earlier}, made by another shard or run")
-                continue
-            planned[target] = path
-    indices = set(meta_files(out, shard_split)) | {i for source in sources for i in meta_files(source, shard_split)}
-    missing = sorted(set(range(int(first.get("count", 0)))) - indices)
-    for target, path in planned.items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target.with_name(target.name + ".part"))
-        os.replace(target.with_name(target.name + ".part"), target)
-    merged = GenerateConfig(**{**first, "out": out, "shard": "0/1", "pack": tuple(first["pack"])})
-    write_text(out / CONFIG_NAME, to_toml(merged))
-    coco = write_coco(out, shard_split)
-    return {"copied": len(planned), "images": len(meta_files(out, shard_split)), "coco": str(coco), "missing": missing,
-            "split": shard_split}

@@ -135,7 +135,7 @@ def test_an_existing_run_is_never_overwritten_and_resume_checks_the_model(tmp_pa
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
 def test_device_cuda_without_a_gpu_is_one_line(tmp_path, mini_copy, capsys):
     argv = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
-            "--iterations", "1", "--workers", "0", "--device", "cuda"]
+            "--iterations", "1", "--workers", "0", "--device", "cuda", "--crop", "64", "--crop", "128"]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--device cuda: no CUDA device is available" in err
@@ -149,7 +149,7 @@ def test_the_grad_scaler_branch_makes_the_plain_steps_update(tmp_path):
 
     from segkit.train import build_training, train_one_step
 
-    config = TrainConfig(out=tmp_path, train=("unused",), clip_grad=1.0)
+    config = TrainConfig(out=tmp_path, train=("unused",), clip_grad=1.0, crop=(8, 8))
     images, targets = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(0)), torch.randint(0, 19, (2, 8, 8))
 
     def one_step(scaler, images=images):
@@ -170,5 +170,5 @@ def test_the_grad_scaler_branch_makes_the_plain_steps_update(tmp_path):
     assert torch.equal(one_step(overflow, images * 1e10), initial)
     assert overflow.get_scale() == 2.0 ** 126
     _, _, _, amp = build_training(TrainConfig(out=tmp_path, train=("unused",), model="deeplabv3_mobilenet_v3_large",
-                                              amp="fp16"), torch.device("cpu"))
+                                              amp="fp16", crop=(8, 8)), torch.device("cpu"))
     assert amp[1] is None and not amp[0]._enabled  # no autocast nor scaler on a CPU

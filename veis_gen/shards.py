@@ -1,4 +1,5 @@
-"""`veis-gen generate --slurm N`: the run's N shards as one SLURM job array, through submitit, then merged.
+"""Shards of a run: joined by `veis-gen merge`, and made as one SLURM job array by `veis-gen generate --slurm N`
+(through submitit).
 
 Every shard gets the one resolved config, with its ``--shard I/N`` and its own folder ``OUT/.shards/I``; the
 run's settings are written to OUT first, so a rerun of the same command is checked as any rerun is. With
@@ -10,34 +11,20 @@ that are not complete, and a shard's job resumes where it stopped, as ``generate
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import json
+import os
 import shutil
-from dataclasses import dataclass, field
+from pathlib import Path
 
+from segkit.config import to_toml
 from segkit.errors import UserError
+from segkit.formats.atomic import write_text
+from veis_gen.generate import (CONFIG_NAME, CONTENT_SETTINGS, GenerateConfig, SlurmSettings, check_out, differing,
+                               existing_output, generate, meta_files, read_settings, write_coco, write_settings)
 
 SHARDS = ".shards"
 LOGS = ".slurm"
-EXECUTORS = ("auto", "slurm", "local")
-
-
-@dataclass(frozen=True)
-class SlurmSettings:
-    """How ``--slurm N`` submits; None is the default named in each help (they are not recorded with the data)."""
-
-    partition: str | None = field(default=None, metadata={"help": "--slurm: the partition (default: the cluster's)"})
-    time: int | None = field(default=None, metadata={"help": "--slurm: minutes a shard's job may run (default: 240)"})
-    cpus: int | None = field(default=None, metadata={"help": "--slurm: CPUs (and worker processes) per shard (default: --workers)"})
-    wait: bool | None = field(default=None, metadata={"help": "--slurm: wait for the jobs, then merge (default: true)"})
-    executor: str | None = field(default=None, metadata={"help": "--slurm: auto (SLURM where sbatch is, else "
-                                                                 "local), slurm, or local (processes on this machine)"})
-
-    def check(self) -> None:
-        if self.executor is not None and self.executor not in EXECUTORS:
-            raise UserError(f"--slurm-executor: expected {', '.join(EXECUTORS)}, got {self.executor!r}")
-        for name in ("time", "cpus"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise UserError(f"--slurm-{name}: expected at least 1, got {getattr(self, name)}")
 
 
 def shard_configs(config) -> list:
@@ -49,15 +36,11 @@ def shard_configs(config) -> list:
 
 def run_shard(config) -> int:
     """What one job of the array runs (in the job's own process)."""
-    from veis_gen.generate import generate
-
     return generate(config)["made"]
 
 
 def _complete(shard, merged: set[int]) -> bool:
     """Every image of the shard is in its folder or already merged into the run's."""
-    from veis_gen.generate import meta_files
-
     return set(shard.indices) <= merged | set(meta_files(shard.out, shard.split))
 
 
@@ -82,8 +65,6 @@ def _executor(config):
 
 def generate_array(config) -> dict:
     """Submit the shards not yet complete; with wait, merge them into OUT. Returns what happened."""
-    from veis_gen.generate import check_out, merge, meta_files, write_settings
-
     if config.shard != "0/1":
         raise UserError("--slurm and --shard: give one of them (--slurm N makes the N shards itself)")
     config.cluster.check()
@@ -116,3 +97,52 @@ def generate_array(config) -> dict:
         shutil.rmtree(config.out / LOGS, ignore_errors=True)
     return {"submitted": [job.job_id for job in jobs], "merged": result}
 
+
+def merge(sources: list[Path], out: Path, split: str | None = None) -> dict:
+    """Join shard folders into ``out``. Everything is checked before anything is copied: every shard is a
+    veis-gen output of one run (same settings and count), a file present twice holds the same bytes, and an
+    existing ``out`` is a merge of that run. The split is the shards'. Returns the indices still missing."""
+
+    settings = []
+    for source in sources:
+        if not (source / CONFIG_NAME).is_file():
+            raise UserError(f"{source}: not a veis-gen output (no {CONFIG_NAME})")
+        settings.append(read_settings(source))
+    first = settings[0]
+    for source, other in zip(sources[1:], settings[1:]):
+        differ = differing(other, first, CONTENT_SETTINGS + ("count",))
+        if differ:
+            raise UserError(f"{source}: made with other settings than {sources[0]} ({', '.join(differ)}); "
+                            "merge only shards of one run")
+    shard_split = first.get("split", "train")
+    if split is not None and split != shard_split:
+        raise UserError(f"--split {split}: the shards hold split {shard_split!r}")
+    existing = existing_output(out)
+    if existing is not None:
+        differ = differing(existing, first, CONTENT_SETTINGS + ("count",))
+        if differ:
+            raise UserError(f"{out}: holds images of other settings ({', '.join(differ)}); choose another --out")
+    planned: dict[Path, Path] = {}
+    for source in sources:
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if path.is_dir() or relative.parts[0] == "annotations" or relative.name == CONFIG_NAME:
+                continue
+            target = out / relative
+            earlier = planned.get(target, target if target.exists() else None)
+            if earlier is not None:
+                if not filecmp.cmp(path, earlier, shallow=False):
+                    raise UserError(f"{path}: differs from {earlier}, made by another shard or run")
+                continue
+            planned[target] = path
+    indices = set(meta_files(out, shard_split)) | {i for source in sources for i in meta_files(source, shard_split)}
+    missing = sorted(set(range(int(first.get("count", 0)))) - indices)
+    for target, path in planned.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target.with_name(target.name + ".part"))
+        os.replace(target.with_name(target.name + ".part"), target)
+    merged = GenerateConfig(**{**first, "out": out, "shard": "0/1", "pack": tuple(first["pack"])})
+    write_text(out / CONFIG_NAME, to_toml(merged))
+    coco = write_coco(out, shard_split)
+    return {"copied": len(planned), "images": len(meta_files(out, shard_split)), "coco": str(coco), "missing": missing,
+            "split": shard_split}

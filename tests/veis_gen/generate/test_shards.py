@@ -6,7 +6,7 @@ import tomllib
 import pytest
 
 from veis_gen.cli import main
-from veis_gen.cluster import LOGS, SHARDS, generate_array
+from veis_gen.shards import LOGS, SHARDS, generate_array
 from veis_gen.generate import GenerateConfig, generate
 
 SETTINGS = dict(count=6, size="96x48", seed=7, progress=False)
