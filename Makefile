@@ -26,7 +26,7 @@ CAMVID ?= $(abspath ../shared/datasets/camvid)
 bench-sim2real: $(STAMP)
 	$(BIN)/segkit bench sim2real --camvid $(CAMVID) --out results/sim2real
 
-# One prepared run on a GPU box, about 8 minutes on one large GPU: every model's training and inference speed and
+# One prepared run on a GPU box, sized for about 8 minutes on one large GPU: every model's training and inference speed and
 # memory (fp32, bf16) beside a plain torchvision loop, DDP under torchrun, sliding-window and flip prediction, and
 # with GPU_CHECK_ARGS="--camvid DIR" a short real run. Without a GPU it is a dry run on the CPU at toy sizes.
 # It uses the Python that holds torch: the box's own (GPU_PYTHON=python3 after pip install -e .) or .venv's.

@@ -249,7 +249,7 @@ def main(argv=None) -> int:
         return 2
     started = time.perf_counter()
     report = {"dry_run": not cuda, "reason": reason, "environment": environment(torch, device),
-              "sizes": {k: v for k, v in sizes.items()}, "models": [], "prediction": [], "ddp": {}, "real": None}
+              "sizes": dict(sizes), "models": [], "prediction": [], "ddp": {}, "real": None, "errors": {}}
     print(f"gpu-check on {device} ({'dry run: ' + reason if reason else report['environment'].get('gpu')})", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
@@ -257,15 +257,24 @@ def main(argv=None) -> int:
             for precision in ("fp32", "bf16"):
                 try:
                     row = measure_model(torch, name, MODELS[name][0], sizes, precision, device, work / name)
-                except torch.cuda.OutOfMemoryError as exc:
-                    row = {"model": name, "task": MODELS[name][0], "precision": precision, "error": f"out of memory: {exc}"[:200]}
-                    torch.cuda.empty_cache()
+                except Exception as exc:  # out of memory, or a model that fails here: recorded, the run goes on
+                    row = {"model": name, "task": MODELS[name][0], "precision": precision,
+                           "error": f"{type(exc).__name__}: {exc}"[:200]}
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
                 report["models"].append(row)
                 print(json.dumps(row), flush=True)
-        report["prediction"] = measure_prediction(torch, sizes, device)
-        report["ddp"] = measure_ddp(sizes, device.type, work)
+        parts = {"prediction": lambda: measure_prediction(torch, sizes, device),
+                 "ddp": lambda: measure_ddp(sizes, device.type, work)}
         if args.camvid is not None:
-            report["real"] = measure_real(args.camvid, device.type, work, *((args.real_iterations, 16) if cuda else (2, 2)))
+            parts["real"] = lambda: measure_real(args.camvid, device.type, work,
+                                                 *((args.real_iterations, 16) if cuda else (2, 2)))
+        for part, measure in parts.items():
+            try:
+                report[part] = measure()
+            except Exception as exc:
+                report["errors"][part] = f"{type(exc).__name__}: {exc}"[:300]
+            print(f"{part}: {report['errors'].get(part) or json.dumps(report[part])}"[:300], flush=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
     write_report(args.out, report)
     print(f"report: {args.out / 'gpu_check.md'} ({report['seconds']} s)")

@@ -49,6 +49,8 @@ def markdown(report: dict) -> str:
                      f"{', '.join(map(str, losses[:3]))} | {losses[-1] if losses else 'n/a'} |")
         if run["error"]:
             lines.append(f"|  | error: {' / '.join(run['error'])} | | | | |")
+    for part, error in report.get("errors", {}).items():
+        lines += ["", f"**{part} failed**: {error}"]
     real = report.get("real")
     lines += ["", "## Real run (CamVid oracle)", ""]
     if real is None:

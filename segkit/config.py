@@ -8,7 +8,7 @@ and a top-level TOML setting of its own: ``--camvid DIR`` or ``camvid = "DIR"`` 
 as an absolute path: a flag's relative to the working directory, a file's relative to the file.
 
 A field whose metadata names a ``prefix`` holds a group of settings (a dataclass, e.g. a suite's training
-``Recipe``): each of its settings is the flag ``--PREFIX-NAME`` and the TOML key ``PREFIX_NAME``, and what is
+``SegRecipe``): each of its settings is the flag ``--PREFIX-NAME`` and the TOML key ``PREFIX_NAME``, and what is
 given replaces that setting in the field's default group.
 """
 from __future__ import annotations

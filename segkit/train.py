@@ -77,9 +77,6 @@ class TrainConfig:
             raise UserError("--crop: give height and width")
         if len(self.random_scale) not in (0, 2):
             raise UserError("--random-scale: give min and max (or nothing)")
-        if self.task == "seg" and self.batch_size > 1 and self.random_scale and not self.crop:
-            raise UserError(f"--batch-size {self.batch_size} with --random-scale needs --crop HEIGHT --crop WIDTH: "
-                            "randomly scaled images differ in size and cannot share a batch")
         for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
@@ -87,20 +84,36 @@ class TrainConfig:
             raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
 
 
-RECIPE = ("model", "init", "iterations", "batch_size", "lr", "weight_decay", "schedule", "step_every", "scale",
-          "random_scale", "crop", "color_jitter", "min_size", "max_size", "clip_grad")
+SEG_RECIPE = ("model", "init", "iterations", "batch_size", "lr", "weight_decay", "schedule", "step_every", "scale",
+              "random_scale", "crop", "color_jitter", "clip_grad")
+DET_RECIPE = SEG_RECIPE + ("min_size", "max_size")
 
 
 def _settings(recipe) -> dict:
     return {name: value for name, value in dataclasses.asdict(recipe).items() if value is not None}
 
 
-Recipe = dataclasses.make_dataclass(
-    "Recipe", [(f.name, typing.get_type_hints(TrainConfig)[f.name] | None, field(default=None, metadata=f.metadata))
-               for f in dataclasses.fields(TrainConfig) if f.name in RECIPE],
-    frozen=True, namespace={"settings": _settings, "__module__": __name__})
-Recipe.__doc__ = """How a benchmark suite trains one of its models: the ``RECIPE`` fields of `TrainConfig`, with its
-types and help. A setting left at None keeps TrainConfig's default; ``settings()`` gives the others."""
+def _check(recipe, task: str, prefix: str) -> None:
+    """The checks TrainConfig makes, made when a suite's settings are read (not when its stage starts)."""
+    try:
+        TrainConfig(task=task, out=Path("."), train=("-",), **recipe.settings())
+    except UserError as exc:
+        raise UserError(str(exc).replace("--", f"--{prefix}-", 1)) from None
+
+
+def _recipe(name: str, fields: tuple[str, ...]):
+    hints = typing.get_type_hints(TrainConfig)
+    made = dataclasses.make_dataclass(
+        name, [(f.name, hints[f.name] | None, field(default=None, metadata=f.metadata))
+               for f in dataclasses.fields(TrainConfig) if f.name in fields],
+        frozen=True, namespace={"settings": _settings, "check": _check, "__module__": __name__})
+    made.__doc__ = f"""How a benchmark suite trains one of its models: the fields {', '.join(fields)} of TrainConfig, with
+    its types and help. A setting left at None keeps TrainConfig's default; ``settings()`` gives the others."""
+    return made
+
+
+SegRecipe = _recipe("SegRecipe", SEG_RECIPE)
+DetRecipe = _recipe("DetRecipe", DET_RECIPE)
 
 
 def build_datasets(config: TrainConfig, *, training: bool = True):

@@ -23,6 +23,7 @@ from segkit.formats.atomic import write_bytes, write_json, write_text
 
 CONFIG_NAME = "veis_config.toml"
 EXECUTORS = ("auto", "slurm", "local")
+SLURM_MINUTES = 240
 STAGES = ("sample", "place", "render", "encode", "write")
 # Settings that change what an image looks like: a rerun into the same folder must keep them.
 CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
@@ -35,11 +36,11 @@ class SlurmSettings:
     """How ``--slurm N`` submits; None is the default named in each help (they are not recorded with the data)."""
 
     partition: str | None = field(default=None, metadata={"help": "--slurm: the partition (default: the cluster's)"})
-    time: int | None = field(default=None, metadata={"help": "--slurm: minutes a shard's job may run (default: 240)"})
+    time: int | None = field(default=None, metadata={"help": f"--slurm: minutes a shard's job may run (default: {SLURM_MINUTES})"})
     cpus: int | None = field(default=None, metadata={"help": "--slurm: CPUs (and worker processes) per shard (default: --workers)"})
     wait: bool | None = field(default=None, metadata={"help": "--slurm: wait for the jobs, then merge (default: true)"})
-    executor: str | None = field(default=None, metadata={"help": "--slurm: auto (SLURM where sbatch is, else "
-                                                                 "local), slurm, or local (processes on this machine)"})
+    executor: str | None = field(default=None, metadata={"help": "--slurm: auto or slurm (SLURM, where sbatch is), "
+                                                                 "or local (every shard at once on this machine)"})
 
     def check(self) -> None:
         if self.executor is not None and self.executor not in EXECUTORS:
@@ -92,6 +93,9 @@ class GenerateConfig:
             raise UserError(f"--workers: expected at least 1, got {self.workers}")
         if self.slurm is not None and self.slurm < 1:
             raise UserError(f"--slurm: expected at least 1 shard, got {self.slurm}")
+        self.cluster.check()
+        if self.slurm is None and self.cluster != SlurmSettings():
+            raise UserError("--slurm-*: these settings are for --slurm N (a job array): give --slurm too")
         try:
             width, height = (int(v) for v in self.size.lower().split("x"))
         except ValueError:

@@ -19,12 +19,14 @@ from pathlib import Path
 
 from segkit.config import to_toml
 from segkit.errors import UserError
-from segkit.formats.atomic import write_text
-from veis_gen.generate import (CONFIG_NAME, CONTENT_SETTINGS, GenerateConfig, SlurmSettings, check_out, differing,
-                               existing_output, generate, meta_files, read_settings, write_coco, write_settings)
+from segkit.formats.atomic import write_json, write_text
+from veis_gen.generate import (CONFIG_NAME, CONTENT_SETTINGS, SLURM_MINUTES, GenerateConfig, SlurmSettings, check_out,
+                               differing, existing_output, generate, meta_files, read_settings, write_coco,
+                               write_settings)
 
 SHARDS = ".shards"
 LOGS = ".slurm"
+JOBS = "jobs.json"
 
 
 def shard_configs(config) -> list:
@@ -44,44 +46,88 @@ def _complete(shard, merged: set[int]) -> bool:
     return set(shard.indices) <= merged | set(meta_files(shard.out, shard.split))
 
 
-def _executor(config):
+def _submitit():
     try:
         import submitit
     except ImportError:
         raise UserError("--slurm needs submitit: pip install 'veis[generate]' (or submitit)") from None
+    return submitit
+
+
+def _executor(config):
+    """submitit's SLURM executor, or with ``--slurm-executor local`` its local one (every shard at once)."""
+    submitit = _submitit()
     settings = config.cluster
-    cluster = None if settings.executor in (None, "auto") else settings.executor
-    try:
-        executor = submitit.AutoExecutor(folder=config.out / LOGS / "%j", cluster=cluster)
-    except RuntimeError as exc:  # no executor found, or sbatch missing for "slurm"
-        raise UserError(f"--slurm-executor {settings.executor or 'auto'}: {exc}") from None
-    parameters = dict(name="veis-gen", timeout_min=settings.time or 240, cpus_per_task=settings.cpus or config.workers,
-                      slurm_array_parallelism=config.slurm)
+    kind = settings.executor or "auto"
+    if kind in ("auto", "slurm") and shutil.which("sbatch") is None:
+        raise UserError(f"--slurm-executor {kind}: no SLURM here (sbatch not found); --slurm-executor local runs "
+                        "the shards as processes on this machine")
+    executor = submitit.AutoExecutor(folder=config.out / LOGS / "%j", cluster="local" if kind == "local" else "slurm")
+    parameters = dict(name="veis-gen", timeout_min=settings.time or SLURM_MINUTES,
+                      cpus_per_task=settings.cpus or config.workers, slurm_array_parallelism=config.slurm)
     if settings.partition:
         parameters["slurm_partition"] = settings.partition
     executor.update_parameters(**parameters)
     return executor
 
 
+LIVE = ("PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED", "RESIZING", "UNKNOWN")
+
+
+def _running(out: Path, shards: list) -> dict[str, str]:
+    """Shard -> job id, for the jobs an earlier submission recorded that have not ended."""
+    record = out / LOGS / JOBS
+    if not record.is_file():
+        return {}
+    submitit = _submitit()
+    saved, running = json.loads(record.read_text()), {}
+    for shard in shards:
+        job_id = saved["jobs"].get(shard.shard)
+        if job_id is None:
+            continue
+        job_class = submitit.LocalJob if saved["executor"] == "local" else submitit.SlurmJob
+        job = job_class(folder=out / LOGS / "%j", job_id=job_id)
+        if job.paths.result_pickle.exists():  # submitit wrote what the job returned or raised: it has ended
+            continue
+        if saved["executor"] == "local":
+            try:
+                os.kill(int(job_id), 0)
+            except (ProcessLookupError, ValueError):
+                continue
+        elif job.state not in LIVE:
+            continue
+        running[shard.shard] = job_id
+    return running
+
+
 def generate_array(config) -> dict:
     """Submit the shards not yet complete; with wait, merge them into OUT. Returns what happened."""
     if config.shard != "0/1":
         raise UserError("--slurm and --shard: give one of them (--slurm N makes the N shards itself)")
-    config.cluster.check()
+    _submitit()
     check_out(config)
-    write_settings(config)
     shards = shard_configs(config)
     merged = set(meta_files(config.out, config.split))
     if merged >= set(range(config.count)):
         coco = config.out / "annotations" / f"instances_{config.split}.json"
         return {"submitted": [], "merged": {"images": len(merged), "split": config.split, "coco": str(coco), "missing": []}}
+    running = _running(config.out, shards)
+    if running:
+        listed = ", ".join(f"{shard} (job {job})" for shard, job in running.items())
+        raise UserError(f"{config.out}: shards still running from the last submission: {listed}; rerun when they "
+                        f"have ended, or cancel them and delete {config.out / LOGS / JOBS}")
     todo = [shard for shard in shards if not _complete(shard, merged)]
     jobs = []
     if todo:
         executor = _executor(config)
-        jobs = executor.map_array(run_shard, todo)
-        (config.out / LOGS).mkdir(parents=True, exist_ok=True)
-        (config.out / LOGS / "jobs.json").write_text(json.dumps({s.shard: j.job_id for s, j in zip(todo, jobs)}) + "\n")
+        write_settings(config)
+        try:
+            jobs = executor.map_array(run_shard, todo)
+        except Exception as exc:  # submitit's FailedSubmissionError: sbatch refused (partition, time, account)
+            last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"--slurm: the job array was not submitted: {last}") from None
+        kind = "local" if (config.cluster.executor or "auto") == "local" else "slurm"
+        write_json(config.out / LOGS / JOBS, {"executor": kind, "jobs": {s.shard: j.job_id for s, j in zip(todo, jobs)}})
         if config.cluster.wait is False:
             return {"submitted": [job.job_id for job in jobs], "merged": None}
         for shard, job in zip(todo, jobs):

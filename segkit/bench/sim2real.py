@@ -25,11 +25,11 @@ from segkit.bench.stages import run_stage
 from segkit.bench.table2 import Suite, check_suite_settings
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
-from segkit.train import Recipe
+from segkit.train import DetRecipe, SegRecipe
 
-CPU_DEEPLAB = Recipe(model="deeplabv3plus_efficientnet_lite0", init="imagenet", iterations=300, batch_size=8, lr=0.01,
+CPU_DEEPLAB = SegRecipe(model="deeplabv3plus_efficientnet_lite0", init="imagenet", iterations=300, batch_size=8, lr=0.01,
                      schedule="poly", scale=1.0, crop=(240, 320), random_scale=(0.75, 1.25), color_jitter=True)
-CPU_MASK_RCNN = Recipe(model="maskrcnn_efficientnet_lite0_fpn", init="imagenet", iterations=300, batch_size=2, lr=0.01,
+CPU_MASK_RCNN = DetRecipe(model="maskrcnn_efficientnet_lite0_fpn", init="imagenet", iterations=300, batch_size=2, lr=0.01,
                        weight_decay=1e-4, schedule="step", step_every=240, random_scale=(), crop=(), min_size=360,
                        max_size=480, clip_grad=10.0)
 
@@ -49,8 +49,8 @@ class Sim2RealConfig:
     seed: int = 0
     generate_workers: int = 2
     generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with more generator settings"})
-    seg: Recipe = field(default_factory=lambda: CPU_DEEPLAB, metadata={"prefix": "seg"})
-    det: Recipe = field(default_factory=lambda: CPU_MASK_RCNN, metadata={"prefix": "det"})
+    seg: SegRecipe = field(default_factory=lambda: CPU_DEEPLAB, metadata={"prefix": "seg"})
+    det: DetRecipe = field(default_factory=lambda: CPU_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 150
     retrain_finetune: bool = field(default=True, metadata={"help": "start the retrain from the synthetic DeepLab"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})

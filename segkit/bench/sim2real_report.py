@@ -150,14 +150,18 @@ def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
 
 def _markdown(config, report: dict) -> str:
     classes, rows = report["classes"], report["rows"]
+    if list(rows) == ["oracle"]:
+        setup = (f"The oracle alone: segmenter {config.seg.model} ({config.seg.iterations} steps of "
+                 f"{config.seg.batch_size}, from {config.seg.init}) trained on {config.oracle}; no synthetic data. ")
+    else:
+        setup = (f"Trained only on {config.source_count if not config.veis else 'the given'} veis-gen images "
+                 f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg.model} "
+                 f"({config.seg.iterations} steps of {config.seg.batch_size}), detector {config.det.model} "
+                 f"({config.det.iterations} steps of {config.det.batch_size}), both from {config.seg.init}. "
+                 f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "
+                 f"{config.retrain_iterations} steps. The oracle trains the same segmenter on {config.oracle}. ")
     lines = [f"# Sim-to-real: synthetic training, real {config.target}", "",
-             f"Trained only on {config.source_count if not config.veis else 'the given'} veis-gen images "
-             f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg.model} "
-             f"({config.seg.iterations} steps of {config.seg.batch_size}), detector {config.det.model} "
-             f"({config.det.iterations} steps of {config.det.batch_size}), both from {config.seg.init}. "
-             f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "
-             f"{config.retrain_iterations} steps. The oracle trains the same segmenter on {config.oracle}. "
-             f"IoU (%) on {config.target}; the paper's CamVid mIoU (Table 4) beside each row where it has one.", "",
+             setup + f"IoU (%) on {config.target}; the paper's CamVid mIoU (Table 4) beside each row where it has one.", "",
              "| row | paper | mIoU | things | stuff | " + " | ".join(classes) + " |",
              "|---|---|---|---|---|" + "---|" * len(classes)]
     for row in rows.values():

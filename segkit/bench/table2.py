@@ -14,7 +14,7 @@ from segkit import labels
 from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
-from segkit.train import Recipe
+from segkit.train import DetRecipe, SegRecipe
 
 PAPER = Path(__file__).resolve().parents[2] / "benchmarks" / "paper_table2.json"
 ROWS = {  # our row -> (the paper's row, what it needs)
@@ -31,9 +31,9 @@ DOWNLOAD = {
     "veis": "make it with: veis-gen generate --out <folder> --scenes mixed --count 61000",
 }
 
-PAPER_DEEPLAB = Recipe(model="deeplab_largefov_vgg16", init="imagenet", iterations=120000, batch_size=1, lr=2.5e-4,
+PAPER_DEEPLAB = SegRecipe(model="deeplab_largefov_vgg16", init="imagenet", iterations=120000, batch_size=1, lr=2.5e-4,
                        schedule="step", step_every=40000, scale=0.5, random_scale=())
-PAPER_MASK_RCNN = Recipe(model="maskrcnn_resnext101_64x4d_fpn", init="imagenet", iterations=200000, batch_size=1,
+PAPER_MASK_RCNN = DetRecipe(model="maskrcnn_resnext101_64x4d_fpn", init="imagenet", iterations=200000, batch_size=1,
                          lr=1e-3, weight_decay=1e-4, schedule="step", step_every=100000, random_scale=(), crop=(),
                          min_size=1024, max_size=2048, clip_grad=10.0)
 
@@ -47,8 +47,8 @@ class Table2Config:
     unlabeled: tuple[str, ...] = field(default=("cityscapes:train", "cityscapes:train_extra"),
                                        metadata={"help": "real images for pseudo-labels"})
     only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
-    seg: Recipe = field(default_factory=lambda: PAPER_DEEPLAB, metadata={"prefix": "seg"})
-    det: Recipe = field(default_factory=lambda: PAPER_MASK_RCNN, metadata={"prefix": "det"})
+    seg: SegRecipe = field(default_factory=lambda: PAPER_DEEPLAB, metadata={"prefix": "seg"})
+    det: DetRecipe = field(default_factory=lambda: PAPER_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 120000
     retrain_finetune: bool = field(default=False, metadata={"help": "start the retrain from the model that made the pseudo-labels"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
@@ -63,11 +63,14 @@ class Table2Config:
 
 
 def check_suite_settings(config, rows) -> None:
-    """The checks every suite's config shares: ``--only`` names one of ``rows``, a known ``--pseudo-mode``."""
+    """The checks every suite's config shares: ``--only`` names one of ``rows``, a known ``--pseudo-mode``, and the
+    training recipes' values."""
     if config.only is not None and config.only not in rows:
         raise UserError(f"--only: unknown row {config.only!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
+    config.seg.check("seg", "seg")
+    config.det.check("det", "det")
 
 
 class Suite:

@@ -44,9 +44,19 @@ class StepBatches:
 
 
 def collate_seg(batch):
+    """Images and label maps stacked; where their sizes differ (random scales without a crop, datasets of other
+    sizes), padded at the bottom and right to the largest, images with 0 and labels with 255 (ignored)."""
     import torch
+    import torch.nn.functional as F
 
-    return torch.stack([b[0] for b in batch]), torch.stack([b[1] for b in batch])
+    height = max(image.shape[-2] for image, _ in batch)
+    width = max(image.shape[-1] for image, _ in batch)
+
+    def pad(tensor, value):
+        return F.pad(tensor, (0, width - tensor.shape[-1], 0, height - tensor.shape[-2]), value=value)
+
+    return (torch.stack([pad(image, 0.0) for image, _ in batch]),
+            torch.stack([pad(label, 255) for _, label in batch]))
 
 
 def collate_det(batch):

@@ -73,3 +73,16 @@ def test_a_suites_training_recipe_is_flat_flags_and_keys_over_its_default(tmp_pa
         resolve(Sim2RealConfig, parser.parse_args(["--config", str(toml)]))
     with pytest.raises(UserError, match="--det-iterations: expected int"):
         resolve(Sim2RealConfig, parser.parse_args(["--det-iterations", "many"]))
+
+
+def test_a_bad_recipe_value_is_refused_when_the_suite_is_configured():
+    from segkit.bench.sim2real import Sim2RealConfig
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Sim2RealConfig)
+    with pytest.raises(UserError, match="--seg-schedule: expected poly or step, got 'bogus'"):
+        resolve(Sim2RealConfig, parser.parse_args(["--seg-schedule", "bogus"]))
+    with pytest.raises(UserError, match="--det-iterations: expected at least 1, got 0"):
+        resolve(Sim2RealConfig, parser.parse_args(["--det-iterations", "0"]))
+    with pytest.raises(SystemExit):  # Mask R-CNN's resize is no setting of the segmenter
+        parser.parse_args(["--seg-min-size", "300"])

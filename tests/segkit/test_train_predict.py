@@ -84,13 +84,19 @@ def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, mess
     assert err.count("\n") == 1 and message in err, err
 
 
-def test_randomly_scaled_batches_need_a_crop(tmp_path, mini_copy, capsys):
-    argv = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
-            "--iterations", "1", "--workers", "0", "--batch-size", "2", "--random-scale", "0.5", "--random-scale", "1.5"]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--random-scale needs --crop HEIGHT --crop WIDTH" in err, err
-    assert not (tmp_path / "o").exists()
+def test_randomly_scaled_batches_without_a_crop_are_padded(tmp_path, mini_copy):
+    """Images of one batch at other random scales are padded to the largest: labels with 255, ignored."""
+    from segkit.data.steps import collate_seg
+
+    small, large = (torch.rand(3, 4, 6), torch.zeros(4, 6, dtype=torch.int64)), (torch.rand(3, 5, 8), torch.ones(5, 8, dtype=torch.int64))
+    images, labels = collate_seg([small, large])
+    assert images.shape == (2, 3, 5, 8) and torch.equal(images[0, :, :4, :6], small[0]) and images[0, :, 4:].abs().sum() == 0
+    assert torch.equal(labels[0, :4, :6], small[1]) and (labels[0, 4:] == 255).all() and (labels[0, :, 6:] == 255).all()
+    assert torch.equal(labels[1], large[1])
+    result = train(TrainConfig(task="seg", out=tmp_path / "o", train=("cityscapes:val",), roots={"cityscapes": str(mini_copy)},
+                               model="deeplabv3_mobilenet_v3_large", batch_size=2, iterations=2, scale=0.25,
+                               random_scale=(0.5, 1.5), workers=0, progress=False, precise_bn=0))
+    assert result["steps"] == 2
 
 
 def test_prediction_batches_split_where_sizes_change(tmp_path):
@@ -171,4 +177,6 @@ def test_the_grad_scaler_branch_makes_the_plain_steps_update(tmp_path):
     assert overflow.get_scale() == 2.0 ** 126
     _, _, _, amp = build_training(TrainConfig(out=tmp_path, train=("unused",), model="deeplabv3_mobilenet_v3_large",
                                               amp="fp16", crop=(8, 8)), torch.device("cpu"))
-    assert amp[1] is None and not amp[0]._enabled  # no autocast nor scaler on a CPU
+    assert amp[1] is None  # no scaler on a CPU, nor autocast:
+    with amp[0]:
+        assert not torch.is_autocast_enabled("cpu") and not torch.is_autocast_enabled("cuda")

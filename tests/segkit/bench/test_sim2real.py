@@ -119,4 +119,5 @@ def test_the_oracle_alone_needs_no_generator(tmp_path, camvid_small, monkeypatch
     out = tmp_path / "oracle"
     assert main(_argv(out, camvid_small, "--only", "oracle")) == 0
     assert not (out / "data").exists() and (out / "rows" / "oracle" / "stage_done.json").is_file()
+    assert "The oracle alone" in (out / "sim2real.md").read_text()
     assert "oracle" in capsys.readouterr().out

@@ -5,6 +5,7 @@ import tomllib
 
 import pytest
 
+from segkit.errors import UserError
 from veis_gen.cli import main
 from veis_gen.shards import LOGS, SHARDS, generate_array
 from veis_gen.generate import GenerateConfig, generate
@@ -49,6 +50,8 @@ def test_a_run_that_returns_is_merged_by_the_same_command_rerun(plain, tmp_path)
     config = GenerateConfig(**{**config.__dict__, "cluster": type(config.cluster)(executor="local", wait=False)})
     result = generate_array(config)
     assert len(result["submitted"]) == 2 and result["merged"] is None
+    with pytest.raises(UserError, match="shards still running from the last submission: 0/2 \\(job "):
+        generate_array(config)  # the jobs take seconds: a second submission would write beside them
     deadline = time.monotonic() + 300
     while len(list((config.out / LOGS).rglob("*_result.pkl"))) < 2:  # submitit's record of a finished job
         assert time.monotonic() < deadline, "the local jobs did not finish"
@@ -63,6 +66,8 @@ def test_a_run_that_returns_is_merged_by_the_same_command_rerun(plain, tmp_path)
     (["--slurm", "0"], "--slurm: expected at least 1 shard, got 0"),
     (["--slurm", "2", "--slurm-executor", "kubernetes"], "--slurm-executor: expected auto, slurm, local"),
     (["--slurm", "2", "--slurm-time", "0"], "--slurm-time: expected at least 1, got 0"),
+    (["--slurm-partition", "cpu"], "--slurm-*: these settings are for --slurm N"),
+    (["--slurm", "2"], "--slurm-executor auto: no SLURM here (sbatch not found)"),
 ])
 def test_bad_cluster_settings_are_one_line(tmp_path, capsys, argv, message):
     assert main(["generate", "--out", str(tmp_path / "x"), "--count", "2", "--size", "32x16"] + argv) == 2
