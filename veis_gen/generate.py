@@ -67,7 +67,7 @@ class GenerateConfig:
     shadows: bool = field(default=False, metadata={"help": "directional shadows (pbr shading only)"})
     backend: str | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
     min_instance_area: int = field(default=10, metadata={"help": "smaller instances are iscrowd in COCO"})
-    png_level: int = field(default=3, metadata={"help": "deflate level of RGB PNGs (0-9; 1-3 ISA-L, fast)"})
+    png_level: int = field(default=3, metadata={"help": "deflate level of RGB PNGs (0-9; 1-3 fast: rows Up-filtered)"})
     appearance: str = field(default="default", metadata={"help": "default, or shifted: flat recoloured materials, blur, noise"})
     traffic: str = field(default="right", metadata={"help": "complex scenes: right- or left-hand traffic"})
     streets: str = field(default="wide", metadata={"help": "complex scenes: wide, narrow (two lanes, close facades) or mixed"})

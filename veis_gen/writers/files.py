@@ -12,8 +12,8 @@ from segkit.formats.coco import encode_mask
 from segkit.formats.png import encode_png
 
 DEPTH_MAX_MM = 65535
-# Label maps and depth at level 1 (ISA-L's deflate, see segkit.formats.png): far faster than segkit's
-# default 6 for its label maps, and still a few kB.
+# Label maps and depth at level 1 (segkit.formats.png's Up-filtered zlib): far faster than segkit's default 6
+# for its label maps, and still a few kB.
 LABEL_LEVEL = 1
 
 
