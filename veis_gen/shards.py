@@ -2,11 +2,12 @@
 (through submitit).
 
 Every shard gets the one resolved config, with its ``--shard I/N`` and its own folder ``OUT/.shards/I``; the
-run's settings are written to OUT first, so a rerun of the same command is checked as any rerun is. With
+run's settings are written to OUT before the array is submitted, so a rerun is checked as any rerun is. With
 ``--slurm-wait true`` (the default) the command waits for the array, merges the shards into OUT and removes
 OUT/.shards and the job logs in OUT/.slurm; with false it returns after submitting, and the same command rerun
-(or ``veis-gen merge OUT/.shards/* --out OUT``) merges once the jobs are done. A rerun submits only the shards
-that are not complete, and a shard's job resumes where it stopped, as ``generate`` does.
+(or ``veis-gen merge OUT/.shards/* --out OUT``) merges once the jobs are done. A rerun while the last
+submission's jobs run is refused; otherwise it submits only the shards that are not complete, and a shard's job
+resumes where it stopped, as ``generate`` does.
 """
 from __future__ import annotations
 
