@@ -93,27 +93,29 @@ def _settings(recipe) -> dict:
     return {name: value for name, value in dataclasses.asdict(recipe).items() if value is not None}
 
 
-def _check(recipe, task: str, prefix: str) -> None:
-    """The checks TrainConfig makes, made when a suite's settings are read (not when its stage starts)."""
+def _check(recipe, prefix: str) -> None:
+    """The checks TrainConfig makes, made when a suite's settings are read (not when its stage starts); a flag
+    named in an error gets the suite's ``prefix``."""
     try:
-        TrainConfig(task=task, out=Path("."), train=("-",), **recipe.settings())
+        TrainConfig(task=recipe.task, out=Path("."), train=("-",), **recipe.settings())
     except UserError as exc:
         raise UserError(str(exc).replace("--", f"--{prefix}-", 1)) from None
 
 
-def _recipe(name: str, fields: tuple[str, ...]):
+def _recipe(name: str, task: str, fields: tuple[str, ...]):
     hints = typing.get_type_hints(TrainConfig)
     made = dataclasses.make_dataclass(
         name, [(f.name, hints[f.name] | None, field(default=None, metadata=f.metadata))
                for f in dataclasses.fields(TrainConfig) if f.name in fields],
-        frozen=True, namespace={"settings": _settings, "check": _check, "__module__": __name__})
-    made.__doc__ = f"""How a benchmark suite trains one of its models: the fields {', '.join(fields)} of TrainConfig, with
-    its types and help. A setting left at None keeps TrainConfig's default; ``settings()`` gives the others."""
+        frozen=True, namespace={"task": task, "settings": _settings, "check": _check, "__module__": __name__})
+    made.__doc__ = (f"How a benchmark suite trains one of its {task} models: the fields {', '.join(fields)} of "
+                    "TrainConfig, with its types and help. A setting left at None keeps TrainConfig's default; "
+                    "``settings()`` gives the others.")
     return made
 
 
-SegRecipe = _recipe("SegRecipe", SEG_RECIPE)
-DetRecipe = _recipe("DetRecipe", DET_RECIPE)
+SegRecipe = _recipe("SegRecipe", "seg", SEG_RECIPE)
+DetRecipe = _recipe("DetRecipe", "det", DET_RECIPE)
 
 
 def build_datasets(config: TrainConfig, *, training: bool = True):

@@ -21,6 +21,7 @@ ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
 # Saleh et al., Table 4: mIoU (%) on CamVid over the 11 classes.
 PAPER_CAMVID = {"GTA5": 44.6, "GTA5+VEIS": 44.4, "Ours": 47.6, "Ours & pseudo-GT": 48.8}
 
+
 def prediction_folder(config, row: str) -> Path:
     """Where a row's train-id maps are: the fused ones for fusion rows, DeepLab's for the others."""
     kind, key = ROWS[row][1].split(":")

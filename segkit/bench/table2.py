@@ -69,8 +69,8 @@ def check_suite_settings(config, rows) -> None:
         raise UserError(f"--only: unknown row {config.only!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
-    config.seg.check("seg", "seg")
-    config.det.check("det", "det")
+    config.seg.check("seg")
+    config.det.check("det")
 
 
 class Suite:
