@@ -65,7 +65,7 @@ def synthetic_batch(torch, task: str, size, batch: int, device, generator):
     return [image.to(device) for image in images], targets
 
 
-def _timed(torch, device, work, steps: int, warmup: int) -> tuple[float, float | None]:
+def timed(torch, device, work, steps: int, warmup: int) -> tuple[float, float | None]:
     """Seconds per call of ``work`` after ``warmup`` calls, and the peak GPU memory (GiB) over all of them."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -97,7 +97,7 @@ def measure_model(torch, name: str, task: str, sizes: dict, precision: str, devi
     seconds, row["ours_train_peak_gib"] = _ours(torch, config, batch, sizes, device)
     row["ours_train_images_s"] = shape["batch"] / seconds
     autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16" and device.type == "cuda")
-    (train_seconds, row["plain_train_peak_gib"]), (infer_seconds, row["inference_peak_gib"]) = _plain(
+    (train_seconds, row["plain_train_peak_gib"]), (infer_seconds, row["inference_peak_gib"]) = plain_loop(
         torch, config, extra, batch, autocast, sizes, device)
     row["plain_train_images_s"] = shape["batch"] / train_seconds
     row["inference_images_s"] = shape["batch"] / infer_seconds
@@ -114,11 +114,11 @@ def _ours(torch, config, batch, sizes: dict, device):
     model, optimizer, scheduler, amp = build_training(config, device)
     model.train()
     steps = iter(range(10**9))
-    return _timed(torch, device, lambda: train_one_step(model, images, targets, optimizer, scheduler, amp, config,
+    return timed(torch, device, lambda: train_one_step(model, images, targets, optimizer, scheduler, amp, config,
                                                         device, next(steps)), sizes["steps"], sizes["warmup"])
 
 
-def _plain(torch, config, extra: dict, batch, autocast: dict, sizes: dict, device):
+def plain_loop(torch, config, extra: dict, batch, autocast: dict, sizes: dict, device):
     """torchvision's references (segmentation and detection train_one_epoch), one batch a step; then inference."""
     from segkit.models import build_model
 
@@ -140,9 +140,9 @@ def _plain(torch, config, extra: dict, batch, autocast: dict, sizes: dict, devic
         with torch.no_grad(), torch.autocast(**autocast):
             model(images)
 
-    training = _timed(torch, device, step, sizes["steps"], sizes["warmup"])
+    training = timed(torch, device, step, sizes["steps"], sizes["warmup"])
     model.eval()
-    return training, _timed(torch, device, infer, sizes["steps"], sizes["warmup"])
+    return training, timed(torch, device, infer, sizes["steps"], sizes["warmup"])
 
 
 def measure_prediction(torch, sizes: dict, device) -> list[dict]:
@@ -157,7 +157,7 @@ def measure_prediction(torch, sizes: dict, device) -> list[dict]:
         def work():
             with torch.no_grad():
                 segment(model, batch, flip=flip, window=window)
-        seconds, peak = _timed(torch, device, work, sizes["steps"], sizes["warmup"])
+        seconds, peak = timed(torch, device, work, sizes["steps"], sizes["warmup"])
         rows.append({"model": "deeplabv3plus_efficientnet_lite2", "size": list(sizes["predict_size"]), "flip": flip,
                      "window": list(window), "images_s": 1 / seconds, "peak_gib": peak})
     return rows

@@ -8,62 +8,29 @@ HxW 512x1024; Mask R-CNN at 1024x2048); on a CPU pass a small --size. Prints the
 from __future__ import annotations
 
 import argparse
-import time
+from pathlib import Path
 
 import torch
 
-from segkit.models import MODELS, build_model
+from gpu_check import plain_loop, synthetic_batch  # beside this script
+from segkit.models import MODELS
+from segkit.train import TrainConfig
 
 PAPER = ("deeplab_largefov_vgg16", "deeplabv2_resnet101", "deeplabv3_resnet101", "maskrcnn_resnet50_fpn",
          "maskrcnn_resnext101_64x4d_fpn")
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def run(name: str, height: int, width: int, batch: int, steps: int, amp: bool, device) -> tuple[float, float]:
+    """Training and inference images/s of a plain torchvision-style loop (gpu_check's), after one warm-up step."""
     task, _ = MODELS[name]
     extra = {"min_size": height, "max_size": width} if task == "det" else {}
-    model = build_model(name, init="none", **extra).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
-    images = torch.rand(batch, 3, height, width, device=device)
-    if task == "seg":
-        targets = torch.randint(0, 19, (batch, height, width), device=device)
-    else:
-        box = torch.tensor([[width * 0.2, height * 0.3, width * 0.5, height * 0.8]], device=device)
-        mask = torch.zeros((1, height, width), dtype=torch.uint8, device=device)
-        mask[:, int(height * 0.3):int(height * 0.8), int(width * 0.2):int(width * 0.5)] = 1
-        targets = [{"boxes": box, "labels": torch.tensor([3], device=device), "masks": mask} for _ in range(batch)]
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    context = lambda: torch.autocast(device.type, dtype=dtype, enabled=amp and device.type == "cuda")  # noqa: E731
-
-    def train_step():
-        with context():
-            if task == "seg":
-                loss = torch.nn.functional.cross_entropy(model(images).float(), targets)
-            else:
-                loss = sum(model(list(images), targets).values())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    def infer_step():
-        with torch.no_grad(), context():
-            model(images) if task == "seg" else model(list(images))
-
-    results = []
-    for mode, step in (("train", train_step), ("infer", infer_step)):
-        model.train(mode == "train")
-        step()  # warm-up: allocation, cuDNN autotuning
-        _sync(device)
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(device)
-        results.append(batch * steps / (time.perf_counter() - start))
-    return results[0], results[1]
+    config = TrainConfig(task=task, out=Path("."), train=("-",), model=name, batch_size=batch, lr=1e-4, random_scale=(),
+                         **extra)
+    data = synthetic_batch(torch, task, (height, width), batch, device, torch.Generator().manual_seed(0))
+    autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
+    (train_seconds, _), (infer_seconds, _) = plain_loop(torch, config, extra, data, autocast,
+                                                        {"steps": steps, "warmup": 1}, device)
+    return batch / train_seconds, batch / infer_seconds
 
 
 def main() -> None:
