@@ -14,6 +14,7 @@ import numpy as np
 
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
+from segkit.data.transforms import check_input_size
 from segkit.errors import UserError
 
 
@@ -24,6 +25,8 @@ class PredictConfig:
     data: str = field(default=None, metadata={"help": "a dataset name (cityscapes:val) or a folder of images"})
     out: Path = field(default=None, metadata={"help": "output folder"})
     scale: float = field(default=1.0, metadata={"help": "resize the input by this before the network"})
+    resize: int | None = field(default=None, metadata={"help": "seg: resize the input to this shorter side before the "
+                                                              "network (default: the training run's --resize; 0: off)"})
     window: tuple[int, ...] = field(default=(), metadata={"help": "sliding-window height and width (seg)"})
     flip: bool = field(default=False, metadata={"help": "average with the horizontally flipped image (seg)"})
     confidence: bool = field(default=False, metadata={"help": "also write 16-bit confidence PNGs (seg)"})
@@ -40,9 +43,19 @@ class PredictConfig:
         self.checkpoint, self.out = Path(self.checkpoint), Path(self.out)
         if self.task not in ("seg", "det"):
             raise UserError(f"task: expected seg or det, got {self.task!r}")
+        check_input_size(self.scale, self.resize)
+
+
+def input_resize(saved: dict, scale: float, resize: int | None) -> int:
+    """The shorter side a segmenter sees its inputs at: ``resize`` where given, else the training run's
+    ``--resize`` (``saved``: its config) unless a ``scale`` is asked for; 0 for none."""
+    if resize is not None:
+        return resize
+    return saved.get("resize", 0) if scale == 1.0 else 0
 
 
 def load_model(checkpoint: Path, task: str, device):
+    """The model in eval mode on ``device`` and the config it was trained with."""
     from segkit.checkpoint import load_checkpoint
     from segkit.models import build_model
 
@@ -53,15 +66,20 @@ def load_model(checkpoint: Path, task: str, device):
     extra = {"min_size": saved["min_size"], "max_size": saved["max_size"]} if task == "det" else {}
     model = build_model(saved["model"], task=task, init="none", **extra)
     model.load_state_dict(state["model"])
-    return model.to(device).eval()
+    return model.to(device).eval(), saved
 
 
-def segment(model, batch, *, scale: float = 1.0, flip: bool = False, window: tuple[int, ...] = ()):
+def segment(model, batch, *, scale: float = 1.0, resize: int = 0, flip: bool = False, window: tuple[int, ...] = ()):
     """(B, C, H, W) class probabilities of normalised (B, 3, H, W) images, at their full size: the model run at
-    ``scale``, on the image and its mirror averaged (``flip``), in overlapping ``window``s (height, width)."""
+    ``scale`` (or with the shorter side at ``resize`` pixels), on the image and its mirror averaged (``flip``), in
+    overlapping ``window``s (height, width)."""
     import torch.nn.functional as F
 
+    from segkit.data.transforms import short_side_scale
+
     height, width = batch.shape[-2:]
+    if resize:
+        scale = short_side_scale(height, width, resize)
     if scale != 1.0:
         batch = F.interpolate(batch, scale_factor=scale, mode="bilinear", align_corners=False)
     views = [batch, batch.flip(-1)] if flip else [batch]
@@ -128,7 +146,8 @@ def predict(config: PredictConfig) -> dict:
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     records = catalog.records_for(config.data, roots=config.roots)
-    model = load_model(config.checkpoint, config.task, device)
+    model, saved = load_model(config.checkpoint, config.task, device)
+    resize = input_resize(saved, config.scale, config.resize)
     config.out.mkdir(parents=True, exist_ok=True)
     write_text(config.out / "config.toml", to_toml(config))
     builder = CocoBuilder()
@@ -137,7 +156,7 @@ def predict(config: PredictConfig) -> dict:
             images = [read_image(record.image) for record in batch]
             if config.task == "seg":
                 probabilities = segment(model, torch.stack([normalise(i) for i in images]).to(device), scale=config.scale,
-                                        flip=config.flip, window=tuple(config.window))
+                                        resize=resize, flip=config.flip, window=tuple(config.window))
                 confidences, classes = probabilities.max(1)
                 for record, confidence, labels_map in zip(batch, confidences, classes):
                     write_png(config.out / f"{record.name}_pred.png", labels_map.cpu().numpy().astype(np.uint8))

@@ -17,6 +17,7 @@ import numpy as np
 from segkit import labels
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
+from segkit.data.transforms import check_input_size
 from segkit.errors import UserError
 
 
@@ -31,6 +32,8 @@ class PseudoLabelConfig:
     min_confidence: float = field(default=0.0, metadata={"help": "ignore pixels less confident than this"})
     class_confidence: dict[str, float] = field(default_factory=dict, metadata={"help": "per class, e.g. car=0.9"})
     scale: float = 1.0
+    resize: int | None = field(default=None, metadata={"help": "resize to this shorter side before DeepLab "
+                                                              "(default: its training run's --resize; 0: off)"})
     flip: bool = False
     score_threshold: float = field(default=0.0, metadata={"help": "det: keep detections scoring at least this"})
     device: str = "auto"
@@ -45,6 +48,7 @@ class PseudoLabelConfig:
             raise UserError(f"--mode: expected background or fused, got {self.mode!r}")
         if self.mode == "fused" and self.det is None:
             raise UserError("--mode fused needs --det (the Mask R-CNN checkpoint)")
+        check_input_size(self.scale, self.resize)
         unknown = set(self.class_confidence) - set(labels.TRAIN_CLASSES)
         if unknown:
             raise UserError(f"--class-confidence: unknown class(es) {', '.join(sorted(unknown))}")
@@ -83,12 +87,13 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.formats.cityscapes import image_path, write_gt
     from segkit.fuse import FusionRules, decode_detections, fuse
     from segkit.models.outputs import detections_to_coco
-    from segkit.predict import load_model, segment
+    from segkit.predict import input_resize, load_model, segment
 
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     records = catalog.records_for(config.data, roots=config.roots)
-    seg_model = load_model(config.seg, "seg", device)
-    det_model = load_model(Path(config.det), "det", device) if config.mode == "fused" else None
+    seg_model, trained = load_model(config.seg, "seg", device)
+    resize = input_resize(trained, config.scale, config.resize)
+    det_model = load_model(Path(config.det), "det", device)[0] if config.mode == "fused" else None
     thresholds = np.full(256, config.min_confidence, dtype=np.float32)
     for name, value in config.class_confidence.items():
         thresholds[labels.BY_NAME[name].train_id] = value
@@ -98,7 +103,8 @@ def run(config: PseudoLabelConfig) -> dict:
     with torch.no_grad():
         for record in records:
             image = read_image(record.image)
-            probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, flip=config.flip)[0]
+            probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, resize=resize,
+                                    flip=config.flip)[0]
             confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
             semantic = semantic.astype(np.uint8)
             fused = None

@@ -8,114 +8,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import typing
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from segkit.config import to_toml
-from segkit.data.catalog import roots_field
 from segkit.data.steps import StepBatches, StepSamples, collate_det, collate_seg
 from segkit.errors import UserError
+from segkit.optim import frozen_batch_norms, set_train_mode
+from segkit.train_config import DetRecipe, SegRecipe, TrainConfig  # noqa: F401 (segkit.train's public names)
 from segkit.train_log import TrainingLog
-
-
-@dataclass
-class TrainConfig:
-    task: str = field(default="seg", metadata={"help": "seg or det"})
-    out: Path = field(default=None, metadata={"help": "output folder (checkpoints, logs, config)"})
-    model: str = field(default="deeplabv3_mobilenet_v3_large", metadata={"help": "a name from segkit.models"})
-    init: str = field(default="none", metadata={"help": "none, imagenet or a weight file"})
-    train: tuple[str, ...] = field(default=(), metadata={"help": "training dataset name (repeatable)"})
-    train_ratios: tuple[float, ...] = field(default=(), metadata={"help": "sampling ratio per training dataset"})
-    val: str | None = field(default=None, metadata={"help": "validation dataset name"})
-    iterations: int = field(default=1000, metadata={"help": "optimiser steps"})
-    batch_size: int = field(default=2, metadata={"help": "images per step and process"})
-    lr: float = field(default=0.01, metadata={"help": "base learning rate"})
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    schedule: str = field(default="poly", metadata={"help": "poly or step"})
-    poly_power: float = 0.9
-    step_every: int = field(default=40000, metadata={"help": "step schedule: divide the lr every this many steps"})
-    step_gamma: float = 0.1
-    scale: float = field(default=1.0, metadata={"help": "resize factor (the paper trains at 0.5)"})
-    random_scale: tuple[float, ...] = field(default=(0.75, 1.25), metadata={"help": "min and max random scale"})
-    crop: tuple[int, ...] = field(default=(), metadata={"help": "crop height and width"})
-    flip: bool = True
-    color_jitter: bool = False
-    min_size: int = field(default=1024, metadata={"help": "det: Mask R-CNN's resize (shorter side)"})
-    max_size: int = field(default=2048, metadata={"help": "det: Mask R-CNN's resize (longer side at most)"})
-    workers: int = field(default=2, metadata={"help": "data loader processes"})
-    amp: str = field(default="auto", metadata={"help": "auto (bf16 on CUDA), bf16, fp16 or off"})
-    clip_grad: float = field(default=0.0, metadata={"help": "clip the gradient norm at this (0: off)"})
-    seed: int = 0
-    log_every: int = 10
-    val_every: int = field(default=0, metadata={"help": "validate every this many steps (0: at the end)"})
-    checkpoint_every: int = 500
-    precise_bn: int = field(default=50, metadata={"help": "seg: recompute BatchNorm statistics over this many batches at the end (0: off)"})
-    resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
-    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
-    progress: bool = True
-    roots: dict[str, str] = roots_field()
-
-    def __post_init__(self):
-        if self.out is None:
-            raise UserError("--out is required")
-        self.out = Path(self.out)
-        if self.task not in ("seg", "det"):
-            raise UserError(f"task: expected seg or det, got {self.task!r}")
-        if not self.train:
-            raise UserError("--train: name at least one training dataset (e.g. veis:/data/veis)")
-        if self.train_ratios and len(self.train_ratios) != len(self.train):
-            raise UserError("--train-ratios: give one ratio per --train dataset")
-        if self.schedule not in ("poly", "step"):
-            raise UserError(f"--schedule: expected poly or step, got {self.schedule!r}")
-        if self.amp not in ("auto", "bf16", "fp16", "off"):
-            raise UserError(f"--amp: expected auto, bf16, fp16 or off, got {self.amp!r}")
-        if self.crop and len(self.crop) != 2:
-            raise UserError("--crop: give height and width")
-        if len(self.random_scale) not in (0, 2):
-            raise UserError("--random-scale: give min and max (or nothing)")
-        for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
-
-
-SEG_RECIPE = ("model", "init", "iterations", "batch_size", "lr", "weight_decay", "schedule", "step_every", "scale",
-              "random_scale", "crop", "color_jitter", "clip_grad")
-DET_RECIPE = SEG_RECIPE + ("min_size", "max_size")
-
-
-def _settings(recipe) -> dict:
-    return {name: value for name, value in dataclasses.asdict(recipe).items() if value is not None}
-
-
-def _check(recipe, prefix: str) -> None:
-    """The checks TrainConfig makes, made when a suite's settings are read (not when its stage starts); a flag
-    named in an error gets the suite's ``prefix``."""
-    try:
-        TrainConfig(task=recipe.task, out=Path("."), train=("-",), **recipe.settings())
-    except UserError as exc:
-        raise UserError(str(exc).replace("--", f"--{prefix}-", 1)) from None
-
-
-def _recipe(name: str, task: str, fields: tuple[str, ...]):
-    hints = typing.get_type_hints(TrainConfig)
-    made = dataclasses.make_dataclass(
-        name, [(f.name, hints[f.name] | None, field(default=None, metadata=f.metadata))
-               for f in dataclasses.fields(TrainConfig) if f.name in fields],
-        frozen=True, namespace={"task": task, "settings": _settings, "check": _check, "__module__": __name__})
-    made.__doc__ = (f"How a benchmark suite trains one of its {task} models: the fields {', '.join(fields)} of "
-                    "TrainConfig, with its types and help. A setting left at None keeps TrainConfig's default; "
-                    "``settings()`` gives the others.")
-    return made
-
-
-SegRecipe = _recipe("SegRecipe", "seg", SEG_RECIPE)
-DetRecipe = _recipe("DetRecipe", "det", DET_RECIPE)
 
 
 def build_datasets(config: TrainConfig, *, training: bool = True):
@@ -125,7 +27,7 @@ def build_datasets(config: TrainConfig, *, training: bool = True):
 
     kind = SemanticDataset if config.task == "seg" else InstanceDataset
     if training:
-        transforms = training_transforms(scale=config.scale, random_scale=tuple(config.random_scale) or None,
+        transforms = training_transforms(scale=config.scale, resize=config.resize, random_scale=tuple(config.random_scale) or None,
                                          crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter)
         parts = []
         for name in config.train:
@@ -135,13 +37,8 @@ def build_datasets(config: TrainConfig, *, training: bool = True):
             parts.append(kind(records, transforms, seed=config.seed))
         return MixedDataset(parts, list(config.train_ratios) or None, seed=config.seed)
     records = [r for r in catalog.get(config.val, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
-    return kind(records, Compose([Resize(scale=config.scale)]) if config.scale != 1.0 else None)
-
-
-def _schedule(config: TrainConfig):
-    if config.schedule == "poly":
-        return lambda step: (1 - step / config.iterations) ** config.poly_power
-    return lambda step: config.step_gamma ** (step // config.step_every)
+    resize = Resize(scale=config.scale, short_side=config.resize or None)
+    return kind(records, Compose([resize]) if config.scale != 1.0 or config.resize else None)
 
 
 def _autocast(config: TrainConfig, device):
@@ -185,17 +82,14 @@ def _processes(config: TrainConfig) -> _Processes:
 
 
 def build_training(config: TrainConfig, device):
-    """The model on its device, its SGD optimiser, the learning-rate schedule and (fp16 only) a grad scaler."""
-    import torch
-
+    """The model on its device, its optimiser, the learning-rate schedule and (fp16 only) a grad scaler."""
     from segkit.models import build_model
+    from segkit.optim import build_optimizer, build_scheduler
 
     extra = {"min_size": config.min_size, "max_size": config.max_size} if config.task == "det" else {}
     model = build_model(config.model, task=config.task, init=config.init, **extra).to(device)
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
-    return model, optimizer, scheduler, _autocast(config, device)
+    optimizer = build_optimizer(model, config)
+    return model, optimizer, build_scheduler(optimizer, config), _autocast(config, device)
 
 
 def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict:
@@ -282,7 +176,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     if resumed:
         torch.set_rng_state(resumed["torch_rng"])
     last_saved = resumed  # the newest checkpoint's contents
-    model.train()
+    set_train_mode(model, config.batch_norm)
     step = start
     while step < config.iterations:
         images, targets = next(batches)
@@ -293,14 +187,11 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             metric = None
             if config.val and ((config.val_every and step % config.val_every == 0) or step == config.iterations):
                 metric = validate(_unwrap(model), config, device)
-                model.train()
+                set_train_mode(model, config.batch_norm)
                 log.validation(step, metric)
             if step % config.checkpoint_every == 0 or step == config.iterations or metric is not None:
                 score = _score(metric, config.task)
-                last_saved = dict(model=_unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
-                                  scheduler=scheduler.state_dict(), scaler=amp[1].state_dict() if amp[1] is not None else None,
-                                  torch_rng=torch.get_rng_state(), step=step, best=max(best, score),
-                                  config=dataclasses.asdict(config) | {"out": str(config.out)})
+                last_saved = _contents(config, _unwrap(model), optimizer, scheduler, amp[1], step, max(best, score))
                 save_checkpoint(config.out / "last.pt", **last_saved)
                 if score > best:
                     best = score
@@ -336,24 +227,37 @@ class _explain_batch_norm:
         return False
 
 
+def _contents(config: TrainConfig, model, optimizer, scheduler, scaler, step: int, best: float) -> dict:
+    """What a checkpoint holds: the state of everything that trains, and the random state to continue with."""
+    import torch
+
+    return dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(), step=step,
+                best=best, config=dataclasses.asdict(config) | {"out": str(config.out)})
+
+
 def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
     """Recompute BatchNorm running statistics as plain averages over ``precise_bn`` training batches.
 
     With small batches the running averages of the last steps can be far from the statistics of the data:
     a retrained small DeepLab predicted one class in eval mode and sensible maps with batch statistics.
-    The batches are the ones after the last step, so a resumed run gets the same statistics.
+    The batches are the ones after the last step, so a resumed run gets the same statistics. Frozen statistics
+    (``--batch-norm frozen``) stay as they were.
     """
     import itertools
 
     from torch.optim.swa_utils import update_bn
-
-    batches = StepBatches(config.batch_size, config.iterations)
     from torch.utils.data import DataLoader
 
+    batches = StepBatches(config.batch_size, config.iterations)
     extra = DataLoader(loader.dataset, batch_sampler=itertools.islice(iter(batches), config.precise_bn),
                        num_workers=config.workers, collate_fn=collate_seg)
+    kept = [(module, {k: v.clone() for k, v in module.state_dict().items()}) for module in frozen_batch_norms(model)] \
+        if config.batch_norm == "frozen" else []
     update_bn((images for images, _ in extra), model, device=device)
-    model.train()
+    for module, state in kept:
+        module.load_state_dict(state)
+    set_train_mode(model, config.batch_norm)
 
 
 def _unwrap(model):

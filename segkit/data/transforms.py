@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from segkit.errors import UserError
+
 IGNORE = 255
 
 
@@ -23,18 +25,35 @@ def _resize(sample: dict, width: int, height: int) -> dict:
     return out
 
 
+def short_side_scale(height: int, width: int, short_side: int) -> float:
+    """The factor that makes an image's shorter side ``short_side`` pixels (training's and prediction's --resize)."""
+    return short_side / min(height, width)
+
+
+def check_input_size(scale: float, resize: int | None) -> None:
+    """A run's or a prediction's input size: a ``scale`` above 0, or a shorter side (``resize``, 0: off) alone."""
+    if not scale > 0:
+        raise UserError(f"--scale: expected a factor above 0, got {scale}")
+    if resize is not None and (resize < 0 or (resize and scale != 1.0)):
+        raise UserError(f"--resize: expected a shorter side of at least 1 pixel (0: off) and no --scale beside it, "
+                        f"got {resize} with --scale {scale}")
+
+
 @dataclass
 class Resize:
-    """Scale by ``scale`` (the paper trains at half resolution: 0.5), or to ``size`` = (height, width)."""
+    """Scale by ``scale`` (the paper trains at half resolution: 0.5), to ``size`` = (height, width), or so that the
+    shorter side is ``short_side`` pixels, aspect kept."""
 
     scale: float | None = None
     size: tuple[int, int] | None = None
+    short_side: int | None = None
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
         height, width = sample["image"].shape[:2]
         if self.size is not None:
             return _resize(sample, self.size[1], self.size[0])
-        return _resize(sample, max(1, round(width * self.scale)), max(1, round(height * self.scale)))
+        scale = self.scale if self.short_side is None else short_side_scale(height, width, self.short_side)
+        return _resize(sample, max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 @dataclass
@@ -108,11 +127,14 @@ class Compose:
         return sample
 
 
-def training_transforms(*, scale: float = 1.0, random_scale: tuple[float, float] | None = (0.75, 1.25),
+def training_transforms(*, scale: float = 1.0, resize: int = 0, random_scale: tuple[float, float] | None = (0.75, 1.25),
                         crop: tuple[int, int] | None = None, flip: bool = True, color_jitter: bool = False) -> Compose:
-    """The usual recipe: resize (the paper: 0.5), random scale, crop, flip, optional colour jitter."""
+    """The usual recipe: resize (by ``scale``, the paper's 0.5, or to a shorter side of ``resize``), random scale,
+    crop, flip, optional colour jitter."""
     steps: list = []
-    if scale != 1.0:
+    if resize:
+        steps.append(Resize(short_side=resize))
+    elif scale != 1.0:
         steps.append(Resize(scale=scale))
     if random_scale is not None:
         steps.append(RandomScale(*random_scale))

@@ -1,2 +1,2 @@
 """Model builders: one flat registry of keyword-only, typed functions over torchvision (no type= dicts)."""
-from segkit.models.registry import MODELS, build_model  # noqa: F401
+from segkit.models.registry import MODELS, build_model, is_backbone  # noqa: F401

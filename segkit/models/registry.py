@@ -177,6 +177,17 @@ MODELS: dict[str, tuple[str, Callable[..., nn.Module]]] = {
 }
 
 
+# Where each registered model keeps its ImageNet-initialised part: DeepLab-v3(+) and torchvision's segmentation
+# models under body.backbone, LargeFOV's VGG under body.features, DeepLab-v2's ResNet under body.stem/body.layers,
+# Mask R-CNN's under backbone.body (its FPN, RPN and heads are new).
+BACKBONE_PREFIXES = ("body.backbone.", "body.features.", "body.stem.", "body.layers.", "backbone.body.")
+
+
+def is_backbone(name: str) -> bool:
+    """Whether the parameter or module ``name`` (as ``named_parameters`` gives it) is in the pretrained backbone."""
+    return name.startswith(BACKBONE_PREFIXES)
+
+
 def build_model(name: str, *, task: str | None = None, **kwargs) -> nn.Module:
     from segkit.errors import UserError
 

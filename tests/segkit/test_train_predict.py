@@ -1,6 +1,7 @@
 """Training and prediction on CPU with tiny models on the real Cityscapes sample (64x128)."""
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -33,8 +34,13 @@ def test_detection_loss_goes_down(tmp_path, mini_copy):
     assert sum(losses[-4:]) / 4 < 0.8 * sum(losses[:4]) / 4, losses
 
 
-def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, mini_copy):
-    settings = dict(iterations=6, random_scale=(0.8, 1.2), crop=(48, 96), flip=True, checkpoint_every=3)
+@pytest.mark.parametrize("recipe", [
+    dict(random_scale=(0.8, 1.2), crop=(48, 96)),
+    dict(optimizer="adamw", lr=1e-3, weight_decay=0.01, schedule="onecycle", warmup=3, head_lr_mult=4.0,
+         batch_norm="frozen", scale=1.0, resize=48, precise_bn=2),
+], ids=["sgd_crop", "adamw_onecycle_whole_frozen_bn"])
+def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, mini_copy, recipe):
+    settings = dict(iterations=6, flip=True, checkpoint_every=3, **recipe)
     whole = train(_config(tmp_path, mini_copy, "whole", **settings))
     train(_config(tmp_path, mini_copy, "cut", **settings), stop_after=3)
     resumed = train(_config(tmp_path, mini_copy, "cut", resume=True, **settings))
@@ -44,6 +50,48 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, mini_copy):
     for key, value in a["model"].items():
         assert torch.equal(value, b["model"][key]), key
     assert [h["loss"] for h in whole["history"][3:]] == [h["loss"] for h in resumed["history"]]
+    for index, state in a["optimizer"]["state"].items():  # momentum or Adam's moments too
+        assert all(torch.equal(value, b["optimizer"]["state"][index][key]) for key, value in state.items()), index
+
+
+def test_the_logged_learning_rate_follows_the_schedule(tmp_path, mini_copy):
+    from segkit.optim import LearningRate
+
+    result = train(_config(tmp_path, mini_copy, "lr", iterations=8, schedule="cosine", warmup=3, lr=0.02, precise_bn=0))
+    assert [h["lr"] for h in result["history"]] == pytest.approx([0.02 * LearningRate("cosine", 8, 3)(s) for s in range(1, 9)])
+
+
+def test_whole_image_mode_trains_and_validates_at_the_shorter_side(tmp_path, mini_copy):
+    from segkit.train import build_datasets
+
+    config = _config(tmp_path, mini_copy, "whole", scale=1.0, resize=48, val="cityscapes:val")
+    image, label = build_datasets(config)[0]
+    assert image.shape == (3, 48, 96) and label.shape == (48, 96)  # 128x256, aspect kept
+    image, label = build_datasets(config, training=False)[0]
+    assert image.shape == (3, 48, 96) and label.shape == (48, 96)
+    crops = build_datasets(_config(tmp_path, mini_copy, "crop", scale=1.0, resize=64, crop=(32, 48)))[0][0]
+    assert crops.shape == (3, 32, 48)
+
+
+def test_prediction_sees_images_at_the_training_runs_size(tmp_path, mini_copy):
+    from PIL import Image
+
+    from segkit.predict import input_resize, segment
+
+    assert input_resize({"resize": 48}, 1.0, None) == 48 and input_resize({"resize": 48}, 0.5, None) == 0
+    assert input_resize({"resize": 48}, 1.0, 0) == 0 and input_resize({}, 1.0, None) == 0
+    model = lambda x: torch.cat([x[:, :1], -x[:, :1]], 1)  # noqa: E731 (two classes, size-dependent after resizing)
+    batch = torch.randn(1, 3, 128, 256)
+    assert torch.equal(segment(model, batch, resize=48), segment(model, batch, scale=48 / 128))
+    assert segment(model, batch, resize=48).shape == (1, 2, 128, 256)
+    assert not torch.equal(segment(model, batch, resize=48), segment(model, batch))
+    train(_config(tmp_path, mini_copy, "seg", iterations=1, scale=1.0, resize=48, precise_bn=0))
+    data = ["--data", "cityscapes:val", "--cityscapes", str(mini_copy), "--checkpoint", str(tmp_path / "seg" / "last.pt"),
+            "--confidence", "true"]
+    for name, extra in (("default", []), ("given", ["--resize", "48"]), ("full", ["--resize", "0"])):
+        assert main(["predict", "seg", *data, "--out", str(tmp_path / name), *extra]) == 0
+    read = lambda name: np.asarray(Image.open(tmp_path / name / "confidence" / "frankfurt_000000_000294_conf.png"))  # noqa: E731
+    assert np.array_equal(read("default"), read("given")) and not np.array_equal(read("default"), read("full"))
 
 
 def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys):
@@ -75,6 +123,17 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--iterations", "0"], "--iterations: expected at least 1, got 0"),
     (["--iterations", "-5"], "--iterations: expected at least 1, got -5"),
     (["--device", "tpu"], "--device: expected auto, cpu or cuda"),
+    (["--optimizer", "adam"], "--optimizer: expected sgd or adamw, got 'adam'"),
+    (["--schedule", "linear"], "--schedule: expected poly, step, cosine, onecycle, got 'linear'"),
+    (["--warmup", "1"], "--warmup: expected 0 to 0 steps (shorter than --iterations 1), got 1"),
+    (["--iterations", "10", "--schedule", "onecycle"], "--warmup: the onecycle schedule rises over its warm-up"),
+    (["--head-lr-mult", "0"], "--head-lr-mult: expected a number above 0, got 0.0"),
+    (["--head-lr-mult", "-2"], "--head-lr-mult: expected a number above 0, got -2.0"),
+    (["--lr", "nan"], "--lr: expected a number above 0, got nan"),
+    (["--betas", "0.9"], "--betas: expected two numbers in [0, 1), got [0.9]"),
+    (["--batch-norm", "off"], "--batch-norm: expected train or frozen, got 'off'"),
+    (["--resize", "-1"], "--resize: expected a shorter side of at least 1 pixel"),
+    (["--resize", "64", "--scale", "0.5"], "--resize: expected a shorter side of at least 1 pixel (0: off) and no --scale"),
 ])
 def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
     base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
@@ -82,6 +141,8 @@ def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, mess
     assert main(base + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+    if "--model" not in argv and "--init" not in argv and "--batch-size" not in argv:  # checked before anything is made
+        assert not (tmp_path / "o").exists()
 
 
 def test_randomly_scaled_batches_without_a_crop_are_padded(tmp_path, mini_copy):

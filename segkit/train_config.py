@@ -1,0 +1,138 @@
+"""`segkit train`'s settings (``TrainConfig``) and the recipes a benchmark suite trains its models with."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from segkit.data.catalog import roots_field
+from segkit.data.transforms import check_input_size
+from segkit.errors import UserError
+
+
+@dataclass
+class TrainConfig:
+    task: str = field(default="seg", metadata={"help": "seg or det"})
+    out: Path = field(default=None, metadata={"help": "output folder (checkpoints, logs, config)"})
+    model: str = field(default="deeplabv3_mobilenet_v3_large", metadata={"help": "a name from segkit.models"})
+    init: str = field(default="none", metadata={"help": "none, imagenet or a weight file"})
+    train: tuple[str, ...] = field(default=(), metadata={"help": "training dataset name (repeatable)"})
+    train_ratios: tuple[float, ...] = field(default=(), metadata={"help": "sampling ratio per training dataset"})
+    val: str | None = field(default=None, metadata={"help": "validation dataset name"})
+    iterations: int = field(default=1000, metadata={"help": "optimiser steps"})
+    batch_size: int = field(default=2, metadata={"help": "images per step and process"})
+    optimizer: str = field(default="sgd", metadata={"help": "sgd or adamw"})
+    lr: float = field(default=0.01, metadata={"help": "base learning rate (the backbone's)"})
+    head_lr_mult: float = field(default=1.0, metadata={"help": "the new layers' (decoder, heads) lr: this times --lr"})
+    momentum: float = field(default=0.9, metadata={"help": "sgd's momentum"})
+    betas: tuple[float, ...] = field(default=(0.9, 0.999), metadata={"help": "adamw's betas"})
+    weight_decay: float = 5e-4
+    schedule: str = field(default="poly", metadata={"help": "poly, step, cosine or onecycle (segkit.optim)"})
+    warmup: int = field(default=0, metadata={"help": "linear warm-up steps (onecycle: its rise)"})
+    poly_power: float = 0.9
+    step_every: int = field(default=40000, metadata={"help": "step schedule: divide the lr every this many steps"})
+    step_gamma: float = 0.1
+    scale: float = field(default=1.0, metadata={"help": "resize factor (the paper trains at 0.5)"})
+    resize: int = field(default=0, metadata={"help": "resize to this shorter side, aspect kept, before random scale "
+                                                   "and crop; prediction then does the same (0: off)"})
+    random_scale: tuple[float, ...] = field(default=(0.75, 1.25), metadata={"help": "min and max random scale"})
+    crop: tuple[int, ...] = field(default=(), metadata={"help": "crop height and width"})
+    flip: bool = True
+    color_jitter: bool = False
+    batch_norm: str = field(default="train", metadata={"help": "train, or frozen: the backbone's BatchNorm "
+                                                              "statistics stay as initialised"})
+    min_size: int = field(default=1024, metadata={"help": "det: Mask R-CNN's resize (shorter side)"})
+    max_size: int = field(default=2048, metadata={"help": "det: Mask R-CNN's resize (longer side at most)"})
+    workers: int = field(default=2, metadata={"help": "data loader processes"})
+    amp: str = field(default="auto", metadata={"help": "auto (bf16 on CUDA), bf16, fp16 or off"})
+    clip_grad: float = field(default=0.0, metadata={"help": "clip the gradient norm at this (0: off)"})
+    seed: int = 0
+    log_every: int = 10
+    val_every: int = field(default=0, metadata={"help": "validate every this many steps (0: at the end)"})
+    checkpoint_every: int = 500
+    precise_bn: int = field(default=50, metadata={"help": "seg: recompute BatchNorm statistics over this many batches at the end (0: off)"})
+    resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+    progress: bool = True
+    roots: dict[str, str] = roots_field()
+
+    def __post_init__(self):
+        if self.out is None:
+            raise UserError("--out is required")
+        self.out = Path(self.out)
+        if self.task not in ("seg", "det"):
+            raise UserError(f"task: expected seg or det, got {self.task!r}")
+        if not self.train:
+            raise UserError("--train: name at least one training dataset (e.g. veis:/data/veis)")
+        if self.train_ratios and len(self.train_ratios) != len(self.train):
+            raise UserError("--train-ratios: give one ratio per --train dataset")
+        if self.amp not in ("auto", "bf16", "fp16", "off"):
+            raise UserError(f"--amp: expected auto, bf16, fp16 or off, got {self.amp!r}")
+        if self.crop and len(self.crop) != 2:
+            raise UserError("--crop: give height and width")
+        if len(self.random_scale) not in (0, 2):
+            raise UserError("--random-scale: give min and max (or nothing)")
+        for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        self._check_optimisation()
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+        check_input_size(self.scale, self.resize)
+
+    def _check_optimisation(self):
+        from segkit.optim import OPTIMIZERS, SCHEDULES
+
+        if self.optimizer not in OPTIMIZERS:
+            raise UserError(f"--optimizer: expected {' or '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise UserError(f"--schedule: expected {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        for name in ("lr", "head_lr_mult"):
+            if not math.isfinite(getattr(self, name)) or getattr(self, name) <= 0:
+                raise UserError(f"--{name.replace('_', '-')}: expected a number above 0, got {getattr(self, name)}")
+        if not 0 <= self.warmup < self.iterations:
+            raise UserError(f"--warmup: expected 0 to {self.iterations - 1} steps (shorter than --iterations "
+                            f"{self.iterations}), got {self.warmup}")
+        if self.schedule == "onecycle" and self.warmup < 2:
+            raise UserError("--warmup: the onecycle schedule rises over its warm-up: give at least 2 steps")
+        if len(self.betas) != 2 or not all(0 <= beta < 1 for beta in self.betas):
+            raise UserError(f"--betas: expected two numbers in [0, 1), got {list(self.betas)}")
+        if self.batch_norm not in ("train", "frozen"):
+            raise UserError(f"--batch-norm: expected train or frozen, got {self.batch_norm!r}")
+
+
+SEG_RECIPE = ("model", "init", "iterations", "batch_size", "optimizer", "lr", "head_lr_mult", "betas", "weight_decay",
+              "schedule", "warmup", "step_every", "scale", "resize", "random_scale", "crop", "color_jitter", "batch_norm",
+              "clip_grad")
+DET_RECIPE = SEG_RECIPE + ("min_size", "max_size")
+
+
+def _settings(recipe) -> dict:
+    return {name: value for name, value in dataclasses.asdict(recipe).items() if value is not None}
+
+
+def _check(recipe, prefix: str) -> None:
+    """The checks TrainConfig makes, made when a suite's settings are read (not when its stage starts); a flag
+    named in an error gets the suite's ``prefix``."""
+    try:
+        TrainConfig(task=recipe.task, out=Path("."), train=("-",), **recipe.settings())
+    except UserError as exc:
+        raise UserError(str(exc).replace("--", f"--{prefix}-", 1)) from None
+
+
+def _recipe(name: str, task: str, fields: tuple[str, ...]):
+    hints = typing.get_type_hints(TrainConfig)
+    made = dataclasses.make_dataclass(
+        name, [(f.name, hints[f.name] | None, field(default=None, metadata=f.metadata))
+               for f in dataclasses.fields(TrainConfig) if f.name in fields],
+        frozen=True, namespace={"task": task, "settings": _settings, "check": _check, "__module__": __name__})
+    made.__doc__ = (f"How a benchmark suite trains one of its {task} models: the fields {', '.join(fields)} of "
+                    "TrainConfig, with its types and help. A setting left at None keeps TrainConfig's default; "
+                    "``settings()`` gives the others.")
+    return made
+
+
+SegRecipe = _recipe("SegRecipe", "seg", SEG_RECIPE)
+DetRecipe = _recipe("DetRecipe", "det", DET_RECIPE)
