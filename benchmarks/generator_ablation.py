@@ -20,9 +20,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from segkit.bench.targets import TARGET_GENERATOR
+
 RESULTS = Path(__file__).parent / "results" / "generator_ablation"
-CAMVID_STYLE = {"traffic": "left", "streets": "mixed", "season": "mixed", "camera": "camvid", "furniture": True,
-                "effects": "camera"}
+CAMVID_STYLE = TARGET_GENERATOR["camvid"]
 # name -> (what changed, generator settings or None for a committed earlier run, rows)
 VARIANTS = {
     "baseline": ("issue 08's generator: wide right-hand summer streets, no camera effects", None, "deeplab"),

@@ -4,7 +4,7 @@ synthetic CamVid-style images (synthetic only), each recipe evaluated on CamVid 
     python benchmarks/recipe_sweep.py --camvid DIR [--runs runs/recipes] [--recipe NAME ...] [--row oracle|deeplab]
 
 Each run is `segkit bench sim2real --only oracle|deeplab` with the recipe's `--seg-*` settings, on one synthetic
-set made once (600 images from benchmarks/configs/generate_camvid.toml, seed 0) in RUNS/source. Stages are
+set made once (600 images with the CamVid target's generator settings, as the suite makes them, seed 0) in RUNS/source. Stages are
 cached: a rerun continues where it stopped and adds what is missing. The table (markdown, JSON, chart) is
 written to benchmarks/results/recipe_sweep/ from every run finished so far. Numbers are CamVid val numbers:
 tune on val, keep test apart.
@@ -20,7 +20,6 @@ from pathlib import Path
 from segkit.bench.sim2real import CPU_DEEPLAB
 
 RESULTS = Path(__file__).parent / "results" / "recipe_sweep"
-GENERATE = Path(__file__).parent / "configs" / "generate_camvid.toml"
 ADAMW_WHOLE = dataclasses.replace(CPU_DEEPLAB, optimizer="adamw", lr=1e-3, weight_decay=0.01, betas=(0.9, 0.999),
                                   schedule="onecycle", warmup=40, iterations=400, resize=240, crop=(), random_scale=(),
                                   color_jitter=False)
@@ -56,13 +55,16 @@ def run(name: str, row: str, camvid: Path, runs: Path) -> dict:
 def generate(runs: Path) -> None:
     import subprocess
 
+    from segkit.bench.sim2real import Sim2RealConfig
+    from segkit.bench.targets import generator_flags
+
     source = runs / "source"
     if (source / "annotations").is_dir():  # written last, once every image is there
         return
     veis_gen = Path(sys.executable).parent / "veis-gen"
-    subprocess.run([str(veis_gen), "generate", "--config", str(GENERATE), "--out", str(source), "--count", "600",
-                    "--size", "480x360", "--seed", "0", "--scenes", "mixed", "--workers", "2", "--progress", "false"],
-                   check=True)
+    config = Sim2RealConfig(out=runs, roots={"camvid": "unused"})  # CamVid's generator settings, as the suite's
+    subprocess.run([str(veis_gen), "generate", "--out", str(source), "--count", "600", "--size", "480x360", "--seed", "0",
+                    "--scenes", "mixed", "--workers", "2", "--progress", "false", *generator_flags(config)], check=True)
 
 
 def minutes(stage_seconds: dict, name: str, row: str) -> float:
@@ -75,7 +77,7 @@ def write_table(results: dict) -> None:
     classes = None
     lines = ["# Recipe sweep: DeepLab-v3+ EfficientNet-Lite0 (ImageNet) on CamVid val", "",
              "Each recipe trains the same model twice: on CamVid's 367 real training images (oracle) and on 600 "
-             "CamVid-style veis-gen images (synthetic only, benchmarks/configs/generate_camvid.toml, seed 0); both "
+             "CamVid-style veis-gen images (synthetic only: segkit.bench.targets' CamVid settings, seed 0); both "
              "are evaluated on CamVid val (101 images, 11 classes, IoU %). Minutes: training and prediction of that "
              "row on this 2-core CPU, nothing else running. One seed each: read differences of a point or two as "
              "noise until seeds are run.", "",

@@ -22,6 +22,7 @@ import numpy as np
 
 from segkit.bench.sim2real_report import ROWS, class_space, prediction_folder, write_report
 from segkit.bench.stages import run_stage
+from segkit.bench.targets import generator_flags
 from segkit.bench.table2 import Suite, check_suite_settings
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
@@ -48,7 +49,8 @@ class Sim2RealConfig:
     scenes: str = "mixed"
     seed: int = 0
     generate_workers: int = 2
-    generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with more generator settings"})
+    generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with the generator's settings "
+                                                                        "(default: the target's best known, segkit.bench.targets)"})
     seg: SegRecipe = field(default_factory=lambda: CPU_DEEPLAB, metadata={"prefix": "seg"})
     det: DetRecipe = field(default_factory=lambda: CPU_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 150
@@ -90,6 +92,7 @@ def _generate(config: Sim2RealConfig, folder: Path, size: str) -> dict:
                "--progress", "false"]
     if config.generate_config is not None:
         command += ["--config", str(config.generate_config)]
+    command += generator_flags(config)
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.bench.stages import MARKER
+from segkit.bench.targets import describe_generator
 from segkit.config import flat
 
 ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
@@ -155,8 +156,9 @@ def _markdown(config, report: dict) -> str:
         setup = (f"The oracle alone: segmenter {config.seg.model} ({config.seg.iterations} steps of "
                  f"{config.seg.batch_size}, from {config.seg.init}) trained on {config.oracle}; no synthetic data. ")
     else:
+        made = config.veis or f"generated at {config.size or 'the target size'} with {describe_generator(config)}"
         setup = (f"Trained only on {config.source_count if not config.veis else 'the given'} veis-gen images "
-                 f"({config.veis or 'generated at ' + (config.size or 'the target size')}); segmenter {config.seg.model} "
+                 f"({made}); segmenter {config.seg.model} "
                  f"({config.seg.iterations} steps of {config.seg.batch_size}), detector {config.det.model} "
                  f"({config.det.iterations} steps of {config.det.batch_size}), both from {config.seg.init}. "
                  f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "

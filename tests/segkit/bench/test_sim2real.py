@@ -1,6 +1,7 @@
 """`segkit bench sim2real` end to end on a tiny CamVid-layout tree with tiny models: generation at the target's
 size, every row, a run cut short that resumes without redoing a stage, and the detector's pixel accounting."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from segkit.cli import main
 from segkit.data.catalog import get
 from segkit.errors import UserError
 from segkit.formats.png import write_png
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -121,3 +124,29 @@ def test_the_oracle_alone_needs_no_generator(tmp_path, camvid_small, monkeypatch
     assert not (out / "data").exists() and (out / "rows" / "oracle" / "stage_done.json").is_file()
     assert "The oracle alone" in (out / "sim2real.md").read_text()
     assert "oracle" in capsys.readouterr().out
+
+
+def test_the_target_decides_the_generator_settings_unless_a_file_does(tmp_path, monkeypatch):
+    import subprocess
+    import tomllib
+
+    import segkit.bench.sim2real
+    from segkit.bench.targets import TARGET_GENERATOR, describe_generator
+
+    commands = []
+    monkeypatch.setattr(segkit.bench.sim2real.subprocess, "run",
+                        lambda command, **kwargs: commands.append(command) or subprocess.CompletedProcess(command, 0))
+    camvid = Sim2RealConfig(out=tmp_path)
+    segkit.bench.sim2real._generate(camvid, tmp_path / "a", "64x48")
+    flags = commands[-1][commands[-1].index("false") + 1:]
+    assert flags == ["--traffic", "left", "--streets", "mixed", "--season", "mixed", "--camera", "camvid",
+                     "--furniture", "true", "--effects", "camera"]
+    shipped = tomllib.loads((REPO / "benchmarks" / "configs" / "generate_camvid.toml").read_text())
+    assert shipped == TARGET_GENERATOR["camvid"]  # the file for veis-gen alone says the same
+    assert "camera camvid" in describe_generator(camvid)
+    given = Sim2RealConfig(out=tmp_path, generate_config=tmp_path / "g.toml")
+    segkit.bench.sim2real._generate(given, tmp_path / "b", "64x48")
+    assert commands[-1][-2:] == ["--config", str(tmp_path / "g.toml")]
+    other = Sim2RealConfig(out=tmp_path, target="cityscapes:val")
+    segkit.bench.sim2real._generate(other, tmp_path / "c", "64x48")
+    assert commands[-1][-1] == "false" and describe_generator(other) == "veis-gen's default settings"
