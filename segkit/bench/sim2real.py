@@ -47,7 +47,7 @@ class Sim2RealConfig:
     source_count: int = field(default=600, metadata={"help": "synthetic images to generate"})
     size: str = field(default="", metadata={"help": "WIDTHxHEIGHT of the synthetic images (default: the target's)"})
     scenes: str = "mixed"
-    seed: int = 0
+    seed: int = field(default=0, metadata={"help": "the synthetic data's and every model's training seed"})
     generate_workers: int = 2
     generate_config: Path | None = field(default=None, metadata={"help": "a veis-gen TOML with the generator's settings "
                                                                         "(default: the target's best known, segkit.bench.targets)"})

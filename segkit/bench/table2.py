@@ -53,6 +53,7 @@ class Table2Config:
     retrain_finetune: bool = field(default=False, metadata={"help": "start the retrain from the model that made the pseudo-labels"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
     predict_scale: float = field(default=0.5, metadata={"help": "DeepLab sees val images at this scale"})
+    seed: int = field(default=0, metadata={"help": "every model's training seed (data order, augmentation, init)"})
     workers: int = 4
     device: str = "auto"
     progress: bool = True
@@ -125,7 +126,7 @@ class Suite:
         from segkit.train import TrainConfig, train
 
         c = self.config
-        settings = TrainConfig(task=task, out=folder, train=self.datasets(key), **recipe, workers=c.workers,
+        settings = TrainConfig(task=task, out=folder, train=self.datasets(key), **recipe, seed=c.seed, workers=c.workers,
                                device=c.device, progress=c.progress, resume=(folder / "last.pt").is_file(), roots=c.roots)
         run_stage(folder, f"train {task} {key}", lambda: {"steps": train(settings)["steps"]})
         return folder / "last.pt"

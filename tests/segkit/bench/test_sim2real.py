@@ -120,8 +120,9 @@ def test_the_oracle_alone_needs_no_generator(tmp_path, camvid_small, monkeypatch
 
     monkeypatch.setattr(segkit.bench.sim2real, "_generate", no_generator)
     out = tmp_path / "oracle"
-    assert main(_argv(out, camvid_small, "--only", "oracle")) == 0
+    assert main(_argv(out, camvid_small, "--only", "oracle", "--seed", "3")) == 0
     assert not (out / "data").exists() and (out / "rows" / "oracle" / "stage_done.json").is_file()
+    assert "seed = 3\n" in (out / "models" / "seg_oracle" / "config.toml").read_text()  # the suite's seed trains
     assert "The oracle alone" in (out / "sim2real.md").read_text()
     assert "oracle" in capsys.readouterr().out
 
