@@ -22,7 +22,8 @@ demo: $(STAMP)
 	FIXTURES=$(FIXTURES) DEMO_OUT=$(DEMO_OUT) BIN=$(BIN) bash scripts/demo.sh
 
 CAMVID ?= $(abspath ../shared/datasets/camvid)
-# Synthetic-only training, real CamVid val: about an hour on 2 CPU cores; cached stages, rerun to continue.
+# Synthetic-only training, real CamVid val (the best measured recipe and generator settings: README "Training recipes"):
+# about an hour on 2 CPU cores; cached stages, rerun to continue.
 bench-sim2real: $(STAMP)
 	$(BIN)/segkit bench sim2real --camvid $(CAMVID) --out results/sim2real
 

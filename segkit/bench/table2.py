@@ -114,6 +114,10 @@ class Suite:
         folder = self.config.out / "models" / f"seg_{key}"
         recipe = self.config.seg.settings()
         if key == "retrain":
+            from segkit.train import TrainConfig
+
+            # The warm-up keeps its share of a retrain of another length.
+            recipe["warmup"] = round(recipe.get("warmup", 0) * self.config.retrain_iterations / recipe.get("iterations", TrainConfig.iterations))
             recipe["iterations"] = self.config.retrain_iterations
             if self.config.retrain_finetune:
                 recipe["init"] = str(self.train_seg(self.pseudo_source))

@@ -25,6 +25,7 @@ def _argv(out, camvid, *extra):
     return ["bench", "sim2real", "--out", str(out), "--camvid", str(camvid), "--source-count", "4",
             "--generate-workers", "1", "--seg-model", "deeplabv3_mobilenet_v3_large", "--seg-init", "none",
             "--seg-iterations", "2", "--seg-batch-size", "2", "--seg-crop", "48", "--seg-crop", "64",
+            "--seg-resize", "0", "--seg-schedule", "poly", "--seg-warmup", "0",
             "--det-model", "maskrcnn_resnet18_fpn_tiny", "--det-init", "none", "--det-iterations", "2",
             "--det-min-size", "48", "--det-max-size", "64", "--retrain-iterations", "2", "--workers", "0",
             "--progress", "false", *extra]
