@@ -152,3 +152,15 @@ def test_the_target_decides_the_generator_settings_unless_a_file_does(tmp_path, 
     other = Sim2RealConfig(out=tmp_path, target="cityscapes:val")
     segkit.bench.sim2real._generate(other, tmp_path / "c", "64x48")
     assert commands[-1][-1] == "false" and describe_generator(other) == "veis-gen's default settings"
+
+
+def test_a_retrain_keeps_its_warmups_share_of_the_run(tmp_path, monkeypatch):
+    from segkit.bench.sim2real import CPU_DEEPLAB, Sim2RealSuite
+
+    seen = {}
+    monkeypatch.setattr(Sim2RealSuite, "_train",
+                        lambda self, task, key, folder, recipe: seen.setdefault(key, recipe) and folder / "last.pt")
+    Sim2RealSuite(Sim2RealConfig(out=tmp_path, retrain_iterations=150), tmp_path / "source").train_seg("retrain")
+    assert (CPU_DEEPLAB.warmup, CPU_DEEPLAB.iterations) == (40, 400) and seen["veis"]["warmup"] == 40
+    assert (seen["retrain"]["warmup"], seen["retrain"]["iterations"]) == (15, 150)
+    assert seen["retrain"]["init"] == str(tmp_path / "models" / "seg_veis" / "last.pt")
