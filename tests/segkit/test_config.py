@@ -80,7 +80,7 @@ def test_a_bad_recipe_value_is_refused_when_the_suite_is_configured():
 
     parser = argparse.ArgumentParser()
     add_arguments(parser, Sim2RealConfig)
-    with pytest.raises(UserError, match="--seg-schedule: expected poly or step, got 'bogus'"):
+    with pytest.raises(UserError, match="--seg-schedule: expected poly, step, cosine, onecycle, got 'bogus'"):
         resolve(Sim2RealConfig, parser.parse_args(["--seg-schedule", "bogus"]))
     with pytest.raises(UserError, match="--det-iterations: expected at least 1, got 0"):
         resolve(Sim2RealConfig, parser.parse_args(["--det-iterations", "0"]))
