@@ -117,7 +117,8 @@ class Suite:
             from segkit.train import TrainConfig
 
             # The warm-up keeps its share of a retrain of another length.
-            recipe["warmup"] = round(recipe.get("warmup", 0) * self.config.retrain_iterations / recipe.get("iterations", TrainConfig.iterations))
+            share = self.config.retrain_iterations / recipe.get("iterations", TrainConfig.iterations)
+            recipe["warmup"] = round(recipe.get("warmup", 0) * share)
             recipe["iterations"] = self.config.retrain_iterations
             if self.config.retrain_finetune:
                 recipe["init"] = str(self.train_seg(self.pseudo_source))
