@@ -23,7 +23,7 @@ import numpy as np
 from segkit.bench.sim2real_report import ROWS, class_space, prediction_folder, write_report
 from segkit.bench.stages import run_stage
 from segkit.bench.targets import generator_flags
-from segkit.bench.table2 import Suite, check_suite_settings
+from segkit.bench.table2 import Suite, check_suite_settings, selected_rows
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError
 from segkit.train import DetRecipe, SegRecipe
@@ -45,7 +45,7 @@ class Sim2RealConfig:
     unlabeled: tuple[str, ...] = field(default=("camvid:train",), metadata={"help": "real images for pseudo-labels (labels unused)"})
     oracle: str = field(default="camvid:train", metadata={"help": "the target's real training labels (the oracle row)"})
     roots: dict[str, str] = roots_field()
-    only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
+    only: tuple[str, ...] = field(default=(), metadata={"help": f"run only this row (repeat for several): {', '.join(ROWS)}"})
     veis: str | None = field(default=None, metadata={"help": "an existing veis-gen output to train on (else generated)"})
     source_count: int = field(default=600, metadata={"help": "synthetic images to generate"})
     size: str = field(default="", metadata={"help": "WIDTHxHEIGHT of the synthetic images (default: the target's)"})
@@ -120,7 +120,7 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
     records = [r for r in catalog.get(config.target, roots=config.roots) if r.label is not None]
     if not records:
         raise UserError(f"{config.target}: no labelled images to evaluate on")
-    rows = [config.only] if config.only else list(ROWS)
+    rows = selected_rows(config, ROWS)
     if "oracle" in rows:
         catalog.get(config.oracle, roots=config.roots)
     if any(ROWS[r][1].endswith("retrain") for r in rows):

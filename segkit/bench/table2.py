@@ -46,7 +46,7 @@ class Table2Config:
     val: str = "cityscapes:val"
     unlabeled: tuple[str, ...] = field(default=("cityscapes:train", "cityscapes:train_extra"),
                                        metadata={"help": "real images for pseudo-labels"})
-    only: str | None = field(default=None, metadata={"help": f"one row: {', '.join(ROWS)}"})
+    only: tuple[str, ...] = field(default=(), metadata={"help": f"run only this row (repeat for several): {', '.join(ROWS)}"})
     seg: SegRecipe = field(default_factory=lambda: PAPER_DEEPLAB, metadata={"prefix": "seg"})
     det: DetRecipe = field(default_factory=lambda: PAPER_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 120000
@@ -64,14 +64,22 @@ class Table2Config:
 
 
 def check_suite_settings(config, rows) -> None:
-    """The checks every suite's config shares: ``--only`` names one of ``rows``, a known ``--pseudo-mode``, and the
-    training recipes' values."""
-    if config.only is not None and config.only not in rows:
-        raise UserError(f"--only: unknown row {config.only!r} (one of: {', '.join(rows)})")
+    """The checks every suite's config shares: each ``--only`` names one of ``rows``, a known ``--pseudo-mode``, and
+    the training recipes' values."""
+    if isinstance(config.only, str):  # one row, as Python callers write it
+        config.only = (config.only,)
+    for row in config.only:
+        if row not in rows:
+            raise UserError(f"--only: unknown row {row!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
     config.seg.check("seg")
     config.det.check("det")
+
+
+def selected_rows(config, rows) -> list[str]:
+    """The rows ``--only`` names, in the table's order; all of them without it."""
+    return [row for row in rows if not config.only or row in config.only]
 
 
 class Suite:
@@ -195,7 +203,7 @@ class Suite:
 
 
 def run_table2(config: Table2Config) -> dict:
-    rows = [config.only] if config.only else list(ROWS)
+    rows = selected_rows(config, ROWS)
     suite = Suite(config)
     suite.check_data(rows)
     results = {name: suite.row(name) for name in rows}

@@ -113,6 +113,23 @@ def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
     assert not (tmp_path / "x").exists()
 
 
+def test_only_picks_rows_in_the_tables_order():
+    import argparse
+
+    from segkit.bench.table2 import selected_rows
+    from segkit.config import add_arguments, resolve
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Sim2RealConfig)
+    config = resolve(Sim2RealConfig, parser.parse_args(["--only", "ours_psgt", "--only", "deeplab", "--only", "ours"]))
+    assert config.only == ("ours_psgt", "deeplab", "ours")
+    assert selected_rows(config, ROWS) == ["deeplab", "ours", "ours_psgt"]
+    assert selected_rows(Sim2RealConfig(), ROWS) == list(ROWS)
+    assert selected_rows(Sim2RealConfig(only="oracle"), ROWS) == ["oracle"]
+    with pytest.raises(UserError, match="--only: unknown row 'table3'"):
+        resolve(Sim2RealConfig, parser.parse_args(["--only", "oracle", "--only", "table3"]))
+
+
 def test_the_oracle_alone_needs_no_generator(tmp_path, camvid_small, monkeypatch, capsys):
     import segkit.bench.sim2real
 
