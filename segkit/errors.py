@@ -9,6 +9,12 @@ class UserError(Exception):
     """A bad file, folder, argument or value. The message names the file and the problem."""
 
 
+def check_fraction(flag: str, value: float) -> None:
+    """A score, confidence or threshold: 0..1 (NaN included in the refusal)."""
+    if not 0.0 <= value <= 1.0:
+        raise UserError(f"{flag}: expected a number from 0 to 1, got {value}")
+
+
 def run_command(prog: str, command: Callable[[], int]) -> int:
     """Run a CLI command: a UserError, or a file system error naming its file (a read-only folder, a full
     disk, a file where a folder should be), becomes one line on stderr and exit status 2."""

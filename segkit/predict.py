@@ -15,7 +15,8 @@ import numpy as np
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.errors import UserError
+from segkit.device import check_device_name
+from segkit.errors import UserError, check_fraction
 
 
 @dataclass
@@ -41,9 +42,16 @@ class PredictConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.checkpoint, self.out = Path(self.checkpoint), Path(self.out)
+        check_device_name(self.device)
         if self.task not in ("seg", "det"):
             raise UserError(f"task: expected seg or det, got {self.task!r}")
         check_input_size(self.scale, self.resize)
+        check_fraction("--score-threshold", self.score_threshold)
+        check_fraction("--mask-threshold", self.mask_threshold)
+        if self.batch_size < 1:
+            raise UserError(f"--batch-size: expected at least 1, got {self.batch_size}")
+        if self.window and (len(self.window) != 2 or min(self.window) < 1):
+            raise UserError(f"--window: expected a height and a width of at least 1 pixel, got {list(self.window)}")
 
 
 def input_resize(saved: dict, scale: float, resize: int | None) -> int:
@@ -144,7 +152,9 @@ def predict(config: PredictConfig) -> dict:
     from segkit.formats.png import write_png
     from segkit.models.outputs import detections_to_coco
 
-    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    from segkit.device import choose_device
+
+    device = choose_device(config.device)
     records = catalog.records_for(config.data, roots=config.roots)
     model, saved = load_model(config.checkpoint, config.task, device)
     resize = input_resize(saved, config.scale, config.resize)

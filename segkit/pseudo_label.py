@@ -18,7 +18,8 @@ from segkit import labels
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.errors import UserError
+from segkit.device import check_device_name
+from segkit.errors import UserError, check_fraction
 
 
 @dataclass
@@ -44,6 +45,7 @@ class PseudoLabelConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.seg, self.out = Path(self.seg), Path(self.out)
+        check_device_name(self.device)
         if self.mode not in ("background", "fused"):
             raise UserError(f"--mode: expected background or fused, got {self.mode!r}")
         if self.mode == "fused" and self.det is None:
@@ -52,6 +54,10 @@ class PseudoLabelConfig:
         unknown = set(self.class_confidence) - set(labels.TRAIN_CLASSES)
         if unknown:
             raise UserError(f"--class-confidence: unknown class(es) {', '.join(sorted(unknown))}")
+        check_fraction("--min-confidence", self.min_confidence)
+        check_fraction("--score-threshold", self.score_threshold)
+        for name, value in self.class_confidence.items():
+            check_fraction(f"--class-confidence {name}", value)
 
 
 def pseudo_labels(semantic: np.ndarray, confidence: np.ndarray, *, mode: str, thresholds: np.ndarray,
@@ -89,7 +95,9 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.models.outputs import detections_to_coco
     from segkit.predict import input_resize, load_model, segment
 
-    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    from segkit.device import choose_device
+
+    device = choose_device(config.device)
     records = catalog.records_for(config.data, roots=config.roots)
     seg_model, trained = load_model(config.seg, "seg", device)
     resize = input_resize(trained, config.scale, config.resize)

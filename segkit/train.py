@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,11 +68,11 @@ def _processes(config: TrainConfig) -> _Processes:
     import torch
     import torch.distributed as dist
 
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda: no CUDA device is available here (torch sees none); use --device cpu or auto")
+    from segkit.device import choose_device
+
+    use_cuda = choose_device(config.device).type == "cuda"
     if not config.resume and ((config.out / "last.pt").exists() or (config.out / "log.jsonl").exists()):
         raise UserError(f"{config.out}: holds a training run already: continue it with --resume true, or use another --out")
-    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
     world, local = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", "0"))
     # More processes than GPUs on a machine share them: NCCL refuses two ranks on one GPU, gloo does not.
     shared = use_cuda and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > torch.cuda.device_count()
@@ -92,11 +93,18 @@ def build_training(config: TrainConfig, device):
     return model, optimizer, build_scheduler(optimizer, config), _autocast(config, device)
 
 
-def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict:
-    """Load out/last.pt into the model, optimiser, schedule and scaler; the checkpoint, for what else it holds."""
+def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict | None:
+    """Load out/last.pt into the model, optimiser, schedule and scaler; the checkpoint, for what else it holds.
+    None when a kill came before the first checkpoint: the run starts over."""
+    import sys
+
     from segkit.checkpoint import load_checkpoint
 
     path = config.out / "last.pt"
+    if not path.is_file():
+        if (config.out / "log.jsonl").exists():
+            print(f"{config.out}: no checkpoint yet (stopped before the first one): starting over from step 0", file=sys.stderr)
+        return None
     checkpoint = load_checkpoint(path)
     saved = checkpoint.get("config", {})
     if (saved.get("model"), saved.get("task")) != (config.model, config.task):
@@ -108,6 +116,15 @@ def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict:
     if scaler is not None and checkpoint.get("scaler"):
         scaler.load_state_dict(checkpoint["scaler"])
     return checkpoint
+
+
+def restore_random_state(checkpoint: dict) -> None:
+    """The CPU generator, and CUDA's where the run had it (dropout and the detector's samplers draw from it)."""
+    import torch
+
+    torch.set_rng_state(checkpoint["torch_rng"])
+    if checkpoint.get("cuda_rng") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
 
 
 def train_one_step(model, images, targets, optimizer, scheduler, amp, config: TrainConfig, device, step: int) -> dict:
@@ -157,9 +174,9 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     processes = _processes(config)
     device = processes.device
     torch.manual_seed(config.seed)
-    config.out.mkdir(parents=True, exist_ok=True)
     dataset = StepSamples(build_datasets(config), seed=config.seed)
     model, optimizer, scheduler, amp = build_training(config, device)
+    config.out.mkdir(parents=True, exist_ok=True)  # after the model and data are known good: no empty folder
     resumed = _resume(config, model, optimizer, scheduler, amp[1]) if config.resume else None
     start, best = (resumed["step"], resumed.get("best", -math.inf)) if resumed else (0, -math.inf)
     if processes.world > 1:
@@ -174,37 +191,36 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     log = TrainingLog(config, start) if processes.main else None
     batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
     if resumed:
-        torch.set_rng_state(resumed["torch_rng"])
-    last_saved = resumed  # the newest checkpoint's contents
+        restore_random_state(resumed)
     set_train_mode(model, config.batch_norm)
-    step = start
+    step, saved_at = start, time.monotonic()
     while step < config.iterations:
         images, targets = next(batches)
         losses = train_one_step(model, images, targets, optimizer, scheduler, amp, config, device, step)
         step += 1
         if processes.main:  # the other processes only train
             log.step(step, losses, scheduler.get_last_lr()[0])
+            last = step == config.iterations
+            if last and config.task == "seg" and config.precise_bn > 0:  # before the last validation and save
+                _precise_batch_norm(_unwrap(model), loader, config, device)
             metric = None
-            if config.val and ((config.val_every and step % config.val_every == 0) or step == config.iterations):
+            if config.val and ((config.val_every and step % config.val_every == 0) or last):
                 metric = validate(_unwrap(model), config, device)
                 set_train_mode(model, config.batch_norm)
                 log.validation(step, metric)
-            if step % config.checkpoint_every == 0 or step == config.iterations or metric is not None:
+            minutes = (time.monotonic() - saved_at) / 60
+            if step % config.checkpoint_every == 0 or last or metric is not None or 0 < config.checkpoint_minutes <= minutes:
                 score = _score(metric, config.task)
-                last_saved = _contents(config, _unwrap(model), optimizer, scheduler, amp[1], step, max(best, score))
-                save_checkpoint(config.out / "last.pt", **last_saved)
+                contents = checkpoint_contents(config, _unwrap(model), optimizer, scheduler, amp[1], step, max(best, score))
+                save_checkpoint(config.out / "last.pt", **contents)
                 if score > best:
                     best = score
-                    save_checkpoint(config.out / "best.pt", **last_saved)
+                    save_checkpoint(config.out / "best.pt", **contents)
+                saved_at = time.monotonic()
         if stop_after is not None and step >= stop_after:
             break
     if log is not None:
         log.close()
-    finished = step >= config.iterations
-    if processes.main and config.task == "seg" and config.precise_bn > 0 and finished and not last_saved.get("precise_bn"):
-        _precise_batch_norm(_unwrap(model), loader, config, device)
-        last_saved["model"], last_saved["precise_bn"] = _unwrap(model).state_dict(), config.precise_bn
-        save_checkpoint(config.out / "last.pt", **last_saved)
     if processes.world > 1:
         dist.destroy_process_group()
     return {"steps": step, "history": log.history if log else [], "best": best, "device": str(device),
@@ -227,13 +243,15 @@ class _explain_batch_norm:
         return False
 
 
-def _contents(config: TrainConfig, model, optimizer, scheduler, scaler, step: int, best: float) -> dict:
+def checkpoint_contents(config: TrainConfig, model, optimizer, scheduler, scaler, step: int, best: float) -> dict:
     """What a checkpoint holds: the state of everything that trains, and the random state to continue with."""
     import torch
 
     return dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(), step=step,
-                best=best, config=dataclasses.asdict(config) | {"out": str(config.out)})
+                scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(),
+                cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, step=step,
+                best=best, config=dataclasses.asdict(config) | {"out": str(config.out)},
+                precise_bn=config.precise_bn if config.task == "seg" and step == config.iterations else 0)
 
 
 def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
@@ -241,7 +259,8 @@ def _precise_batch_norm(model, loader, config: TrainConfig, device) -> None:
 
     With small batches the running averages of the last steps can be far from the statistics of the data:
     a retrained small DeepLab predicted one class in eval mode and sensible maps with batch statistics.
-    The batches are the ones after the last step, so a resumed run gets the same statistics. Frozen statistics
+    Done before the last validation and save, so best.pt and the reported score have them. The batches are the
+    ones after the last step, so a resumed run gets the same statistics. Frozen statistics
     (``--batch-norm frozen``) stay as they were.
     """
     import itertools

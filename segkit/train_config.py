@@ -9,6 +9,7 @@ from pathlib import Path
 
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
+from segkit.device import check_device_name
 from segkit.errors import UserError
 
 
@@ -51,9 +52,12 @@ class TrainConfig:
     seed: int = 0
     log_every: int = 10
     val_every: int = field(default=0, metadata={"help": "validate every this many steps (0: at the end)"})
-    checkpoint_every: int = 500
+    checkpoint_every: int = field(default=500, metadata={"help": "save out/last.pt every this many steps"})
+    checkpoint_minutes: float = field(default=5.0, metadata={"help": "and whenever this many minutes have passed since "
+                                                                    "the last save, so a kill loses at most that (0: off)"})
     precise_bn: int = field(default=50, metadata={"help": "seg: recompute BatchNorm statistics over this many batches at the end (0: off)"})
-    resume: bool = field(default=False, metadata={"help": "continue from out/last.pt"})
+    resume: bool = field(default=False, metadata={"help": "continue from out/last.pt (from step 0 when a kill came "
+                                                                 "before the first checkpoint)"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
     progress: bool = True
     roots: dict[str, str] = roots_field()
@@ -77,9 +81,10 @@ class TrainConfig:
         for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        if not math.isfinite(self.checkpoint_minutes) or self.checkpoint_minutes < 0:
+            raise UserError(f"--checkpoint-minutes: expected 0 or more, got {self.checkpoint_minutes}")
         self._check_optimisation()
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise UserError(f"--device: expected auto, cpu or cuda, got {self.device!r}")
+        check_device_name(self.device)
         check_input_size(self.scale, self.resize)
 
     def _check_optimisation(self):

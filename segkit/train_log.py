@@ -12,7 +12,8 @@ class TrainingLog:
 
     def __init__(self, config, start: int):
         self.config, self.path, self.history = config, config.out / "log.jsonl", []
-        self.board = _tensorboard(config.out)
+        _keep_until(self.path, start)
+        self.board = _tensorboard(config.out, start)
         self.started = time.perf_counter()
         self.progress = None
         if config.progress:
@@ -52,10 +53,29 @@ class TrainingLog:
             self.board.close()
 
 
-def _tensorboard(folder: Path):
+def _keep_until(path: Path, step: int) -> None:
+    """A resumed run's log keeps what came before its checkpoint: the steps a kill lost are logged again, once."""
+    if not path.exists():
+        return
+    if step == 0:
+        path.unlink()
+        return
+    from segkit.formats.atomic import write_text
+
+    write_text(path, "".join(line for line in path.read_text().splitlines(keepends=True) if 0 < _step(line) <= step))
+
+
+def _step(line: str) -> int:
+    try:
+        return json.loads(line)["step"]
+    except (ValueError, KeyError, TypeError):
+        return -1  # a line a kill cut short
+
+
+def _tensorboard(folder: Path, start: int):
     """A TensorBoard writer when the tensorboard package is installed (it is optional); the JSONL log always."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         return None
-    return SummaryWriter(str(folder / "tensorboard"))
+    return SummaryWriter(str(folder / "tensorboard"), purge_step=start)  # events a kill left after ``start`` are dropped

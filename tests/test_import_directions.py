@@ -26,7 +26,7 @@ VEIS_LAYERS = {
 }
 # segkit's flow: a module imports only modules of its own step or an earlier one
 SEGKIT_FLOW = (("segkit.labels", "segkit.errors", "segkit.config", "segkit.formats"), ("segkit.data",),
-               ("segkit.models", "segkit.evaluation"), ("segkit.checkpoint",), ("segkit.train", "segkit.train_config", "segkit.train_log", "segkit.optim"),
+               ("segkit.models", "segkit.evaluation"), ("segkit.checkpoint", "segkit.device"), ("segkit.train", "segkit.train_config", "segkit.train_log", "segkit.optim"),
                ("segkit.predict",), ("segkit.fuse",), ("segkit.pseudo_label",), ("segkit.bench",), ("segkit.studies",),
                ("segkit.cli",))
 TORCH_ALLOWED = {"veis_gen.assets.recipes.people"}

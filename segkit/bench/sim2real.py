@@ -67,8 +67,11 @@ class Sim2RealConfig:
     def __post_init__(self):
         self.out = Path(self.out)
         check_suite_settings(self, ROWS)
-        if self.source_count < 1:
-            raise UserError(f"--source-count: expected at least 1, got {self.source_count}")
+        for name in ("source_count", "generate_workers"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        if self.generate_config is not None and not Path(self.generate_config).is_file():
+            raise UserError(f"--generate-config {self.generate_config}: file not found")
 
 
 class Sim2RealSuite(Suite):
@@ -116,6 +119,9 @@ def _target_size(config: Sim2RealConfig) -> str:
 
 def run_sim2real(config: Sim2RealConfig) -> dict:
     from segkit.data import catalog
+    from segkit.device import choose_device
+
+    choose_device(config.device)  # before any stage: a missing GPU is found now, not after the data is made
 
     records = [r for r in catalog.get(config.target, roots=config.roots) if r.label is not None]
     if not records:

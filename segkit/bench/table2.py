@@ -7,16 +7,18 @@ retrained on GTA5+VEIS and real pseudo-GT; Ours & ps-GT (that DeepLab fused with
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from segkit import labels
 from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
+from segkit.device import check_device_name
 from segkit.errors import UserError
 from segkit.train import DetRecipe, SegRecipe
 
-PAPER = Path(__file__).resolve().parents[2] / "benchmarks" / "paper_table2.json"
+PAPER = Path(__file__).with_name("paper_table2.json")  # package data: a wheel install has it too
 ROWS = {  # our row -> (the paper's row, what it needs)
     "gta5": ("GTA5", "seg:gta5"),
     "veis": ("VEIS", "seg:veis"),
@@ -73,6 +75,12 @@ def check_suite_settings(config, rows) -> None:
             raise UserError(f"--only: unknown row {row!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
+    for name, least in (("retrain_iterations", 1), ("workers", 0), ("seed", 0)):
+        if getattr(config, name) < least:
+            raise UserError(f"--{name.replace('_', '-')}: expected at least {least}, got {getattr(config, name)}")
+    if not (math.isfinite(config.predict_scale) and config.predict_scale > 0):
+        raise UserError(f"--predict-scale: expected a number above 0, got {config.predict_scale}")
+    check_device_name(config.device)
     config.seg.check("seg")
     config.det.check("det")
 
@@ -139,8 +147,9 @@ class Suite:
         from segkit.train import TrainConfig, train
 
         c = self.config
+        # resume: a killed stage continues from its last checkpoint, or starts over if it had none yet
         settings = TrainConfig(task=task, out=folder, train=self.datasets(key), **recipe, seed=c.seed, workers=c.workers,
-                               device=c.device, progress=c.progress, resume=(folder / "last.pt").is_file(), roots=c.roots)
+                               device=c.device, progress=c.progress, resume=True, roots=c.roots)
         run_stage(folder, f"train {task} {key}", lambda: {"steps": train(settings)["steps"]})
         return folder / "last.pt"
 
@@ -203,6 +212,9 @@ class Suite:
 
 
 def run_table2(config: Table2Config) -> dict:
+    from segkit.device import choose_device
+
+    choose_device(config.device)  # before any stage: a missing GPU is found now, not after hours of work
     rows = selected_rows(config, ROWS)
     suite = Suite(config)
     suite.check_data(rows)

@@ -15,6 +15,7 @@ import numpy as np
 
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
+from segkit.device import check_device_name
 from segkit.errors import UserError
 
 PAPER = {"domain_shape": 70.0, "domain_texture": 95.1, "object_shape_synthetic": 89.2, "object_shape_real": 81.0,
@@ -46,6 +47,7 @@ class StudyConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.out = Path(self.out)
+        check_device_name(self.device)
         if self.model not in ("small", "vgg16"):
             raise UserError(f"--model: expected small or vgg16, got {self.model!r}")
 
@@ -98,7 +100,9 @@ def train_and_test(config: StudyConfig, train_x, train_y, tests: dict, classes: 
     import torch
 
     torch.manual_seed(config.seed)
-    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    from segkit.device import choose_device
+
+    device = choose_device(config.device)
     network = _network(config.model, classes, config.init).to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)

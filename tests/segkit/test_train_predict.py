@@ -130,6 +130,8 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--head-lr-mult", "0"], "--head-lr-mult: expected a number above 0, got 0.0"),
     (["--head-lr-mult", "-2"], "--head-lr-mult: expected a number above 0, got -2.0"),
     (["--lr", "nan"], "--lr: expected a number above 0, got nan"),
+    (["--lr", "-1"], "--lr: expected a number above 0, got -1.0"),
+    (["--checkpoint-minutes", "-1"], "--checkpoint-minutes: expected 0 or more, got -1.0"),
     (["--betas", "0.9"], "--betas: expected two numbers in [0, 1), got [0.9]"),
     (["--batch-norm", "off"], "--batch-norm: expected train or frozen, got 'off'"),
     (["--resize", "-1"], "--resize: expected a shorter side of at least 1 pixel"),
@@ -141,8 +143,8 @@ def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, mess
     assert main(base + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
-    if "--model" not in argv and "--init" not in argv and "--batch-size" not in argv:  # checked before anything is made
-        assert not (tmp_path / "o").exists()
+    if argv != ["--batch-size", "1"]:  # found by the first step; everything else before the run's folder is made
+        assert not (tmp_path / "o").exists()  # before: --model and --init errors left an empty folder
 
 
 def test_randomly_scaled_batches_without_a_crop_are_padded(tmp_path, mini_copy):
@@ -180,7 +182,7 @@ def test_batch_norm_statistics_are_recomputed_at_the_end(tmp_path, mini_copy):
     counts = [v for k, v in state["model"].items() if k.endswith("num_batches_tracked")]
     assert counts and all(int(c) == 3 for c in counts)  # update_bn counted exactly the extra batches
     plain = train(_config(tmp_path, mini_copy, "plain", iterations=2, precise_bn=0))
-    assert plain["steps"] == 2 and "precise_bn" not in torch.load(tmp_path / "plain" / "last.pt", weights_only=False)
+    assert plain["steps"] == 2 and torch.load(tmp_path / "plain" / "last.pt", weights_only=False)["precise_bn"] == 0
 
 
 def test_an_existing_run_is_never_overwritten_and_resume_checks_the_model(tmp_path, mini_copy, capsys):
@@ -241,3 +243,25 @@ def test_the_grad_scaler_branch_makes_the_plain_steps_update(tmp_path):
     assert amp[1] is None  # no scaler on a CPU, nor autocast:
     with amp[0]:
         assert not torch.is_autocast_enabled("cpu") and not torch.is_autocast_enabled("cuda")
+
+
+@pytest.mark.parametrize("command, settings, message", [
+    ("predict", dict(score_threshold=2.0), "--score-threshold: expected a number from 0 to 1, got 2.0"),
+    ("predict", dict(mask_threshold=float("nan")), "--mask-threshold: expected a number from 0 to 1, got nan"),
+    ("predict", dict(batch_size=0), "--batch-size: expected at least 1, got 0"),
+    ("predict", dict(window=(64,)), "--window: expected a height and a width of at least 1 pixel, got [64]"),
+    ("pseudo-label", dict(min_confidence=1.5), "--min-confidence: expected a number from 0 to 1, got 1.5"),
+    ("pseudo-label", dict(class_confidence={"car": -0.1}), "--class-confidence car: expected a number from 0 to 1"),
+    ("pseudo-label", dict(score_threshold=-1.0), "--score-threshold: expected a number from 0 to 1, got -1.0"),
+])
+def test_prediction_settings_out_of_range_are_refused_before_anything_runs(tmp_path, command, settings, message):
+    from segkit.errors import UserError
+    from segkit.predict import PredictConfig
+    from segkit.pseudo_label import PseudoLabelConfig
+
+    with pytest.raises(UserError) as info:  # before: accepted, and the model loaded and run
+        if command == "predict":
+            PredictConfig(checkpoint="c.pt", data="cityscapes:val", out=tmp_path / "o", **settings)
+        else:
+            PseudoLabelConfig(seg="c.pt", data="cityscapes:val", out=tmp_path / "o", **settings)
+    assert str(info.value) == message or str(info.value).startswith(message)

@@ -104,6 +104,22 @@ def test_detector_pixels_count_exactly(tmp_path, camvid_small):
 def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
     with pytest.raises(UserError, match="unknown row 'table3'"):
         Sim2RealConfig(only="table3")
+    with pytest.raises(UserError, match=r"--predict-scale: expected a number above 0, got 0"):
+        Sim2RealConfig(predict_scale=0)  # before: found after generating and training
+    with pytest.raises(UserError, match=r"--device: expected auto, cpu or cuda, got 'tpu'"):
+        Sim2RealConfig(device="tpu")
+    for settings, message in ((dict(retrain_iterations=0), "--retrain-iterations: expected at least 1, got 0"),
+                              (dict(workers=-1), "--workers: expected at least 0, got -1"),  # before: both found late
+                              (dict(generate_workers=0), "--generate-workers: expected at least 1, got 0"),
+                              (dict(seed=-1), "--seed: expected at least 0, got -1"),
+                              (dict(generate_config=tmp_path / "none.toml"), "none.toml: file not found")):
+        with pytest.raises(UserError, match=message):
+            Sim2RealConfig(**settings)
+    import torch
+
+    if not torch.cuda.is_available():  # before: found after the synthetic data was made
+        with pytest.raises(UserError, match="--device cuda: no CUDA device is available here"):
+            run_sim2real(Sim2RealConfig(out=tmp_path / "x", device="cuda", roots={"camvid": str(camvid_small)}))
     monkeypatch.delenv("CAMVID_DATASET", raising=False)
     with pytest.raises(UserError, match="pass --camvid DIR or set CAMVID_DATASET"):
         run_sim2real(Sim2RealConfig(out=tmp_path / "x"))
@@ -111,6 +127,13 @@ def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
     with pytest.raises(UserError, match=r"train\.txt:1: .*missing\.png does not exist"):
         run_sim2real(Sim2RealConfig(out=tmp_path / "x", roots={"camvid": str(camvid_small)}))
     assert not (tmp_path / "x").exists()
+
+
+def test_the_help_shows_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "sim2real", "--help"])
+    out = capsys.readouterr().out
+    assert "(default: )" not in out and "WIDTHxHEIGHT of the synthetic images (default: the target's)" in " ".join(out.split())
 
 
 def test_only_picks_rows_in_the_tables_order():
@@ -163,6 +186,7 @@ def test_the_target_decides_the_generator_settings_unless_a_file_does(tmp_path, 
     shipped = tomllib.loads((REPO / "benchmarks" / "configs" / "generate_camvid.toml").read_text())
     assert shipped == TARGET_GENERATOR["camvid"]  # the file for veis-gen alone says the same
     assert "camera camvid" in describe_generator(camvid)
+    (tmp_path / "g.toml").write_text('season = "winter"\n')
     given = Sim2RealConfig(out=tmp_path, generate_config=tmp_path / "g.toml")
     segkit.bench.sim2real._generate(given, tmp_path / "b", "64x48")
     assert commands[-1][-2:] == ["--config", str(tmp_path / "g.toml")]

@@ -1,0 +1,95 @@
+"""A training run continues after a kill at any step, to the weights of a run never stopped (issue 21)."""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from segkit.cli import main
+from segkit.train import TrainConfig, train
+
+KILLED_AT = """
+import os, signal, sys
+import segkit.train
+from segkit.cli import main
+
+step_once = segkit.train.train_one_step
+
+
+def step_then_die(*args, **kwargs):
+    losses = step_once(*args, **kwargs)
+    if args[-1] + 1 == {kill}:  # SIGKILL: no cleanup, no checkpoint, as the scheduler's kill -9
+        os.kill(os.getpid(), signal.SIGKILL)
+    return losses
+
+
+segkit.train.train_one_step = step_then_die
+sys.exit(main({argv!r}))
+"""
+
+
+def _argv(out, mini_copy, *extra):
+    return ["train", "seg", "--out", str(out), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),
+            "--iterations", "6", "--batch-size", "2", "--scale", "0.5", "--random-scale", "0.8", "--random-scale", "1.2",
+            "--workers", "0", "--progress", "false", "--precise-bn", "2", "--log-every", "1", "--seed", "3", *extra]
+
+
+def _weights(path):
+    return torch.load(path, weights_only=False)["model"]
+
+
+@pytest.mark.parametrize("kill, every", [(5, 2), (2, 4)], ids=["between_checkpoints", "before_the_first"])
+def test_a_killed_run_continues_to_the_weights_of_an_unstopped_one(tmp_path, mini_copy, kill, every):
+    argv = _argv(tmp_path / "cut", mini_copy, "--checkpoint-every", str(every), "--checkpoint-minutes", "0")
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT.format(kill=kill, argv=argv)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    logged = [json.loads(line)["step"] for line in (tmp_path / "cut" / "log.jsonl").read_text().splitlines()]
+    assert logged == list(range(1, kill))  # killed inside step `kill`, before logging it
+    assert (tmp_path / "cut" / "last.pt").exists() == (kill >= every)
+    assert main(argv + ["--resume", "true"]) == 0
+    assert main(_argv(tmp_path / "whole", mini_copy)) == 0
+    whole, resumed = _weights(tmp_path / "whole" / "last.pt"), _weights(tmp_path / "cut" / "last.pt")
+    assert all(torch.equal(value, resumed[key]) for key, value in whole.items())
+    logged = [json.loads(line)["step"] for line in (tmp_path / "cut" / "log.jsonl").read_text().splitlines()]
+    assert logged == list(range(1, 7))  # each step once: what the kill lost was logged again, not twice
+
+
+def _config(tmp_path, mini_copy, name, **overrides) -> TrainConfig:
+    settings = dict(task="seg", out=tmp_path / name, model="deeplabv3_mobilenet_v3_large", train=("cityscapes:val",),
+                    roots={"cityscapes": str(mini_copy)}, iterations=4, batch_size=2, lr=0.02, scale=0.5, random_scale=(),
+                    workers=0, checkpoint_every=100, progress=False, precise_bn=0)
+    return TrainConfig(**(settings | overrides))
+
+
+def test_checkpoints_also_come_by_the_clock(tmp_path, mini_copy):
+    train(_config(tmp_path, mini_copy, "clock", checkpoint_minutes=1e-9), stop_after=3)
+    assert torch.load(tmp_path / "clock" / "last.pt", weights_only=False)["step"] == 3
+    train(_config(tmp_path, mini_copy, "steps", checkpoint_minutes=0), stop_after=3)
+    assert not (tmp_path / "steps" / "last.pt").exists()
+
+
+def test_best_and_the_last_score_come_after_precise_batch_norm(tmp_path, mini_copy):
+    result = train(_config(tmp_path, mini_copy, "bn", iterations=2, precise_bn=3, val="cityscapes:val"))
+    best, last = _weights(tmp_path / "bn" / "best.pt"), _weights(tmp_path / "bn" / "last.pt")
+    assert all(torch.equal(value, last[key]) for key, value in best.items())
+    assert all(int(v) == 3 for k, v in best.items() if k.endswith("num_batches_tracked"))
+    logged = json.loads((tmp_path / "bn" / "log.jsonl").read_text().splitlines()[-1])["validation"]["sem_seg"]["mIoU"]
+    assert logged == result["best"]
+
+
+def test_the_cuda_random_state_is_saved_and_restored(monkeypatch):
+    import segkit.train
+
+    state, restored = [torch.tensor([1, 2], dtype=torch.uint8)], []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: state)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.append)
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    config = TrainConfig(out="unused", train=("x",))
+    contents = segkit.train.checkpoint_contents(config, model, optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1),
+                                                None, 1, 0.0)
+    assert contents["cuda_rng"] is state
+    segkit.train.restore_random_state(contents)
+    assert restored == [state]
