@@ -91,6 +91,12 @@ class GenerateConfig:
             raise UserError(f"--count: expected at least 1, got {self.count}")
         if self.workers < 1:
             raise UserError(f"--workers: expected at least 1, got {self.workers}")
+        if self.seed < 0:
+            raise UserError(f"--seed: expected 0 or more, got {self.seed}")
+        from veis_gen.render.backend import BACKENDS  # light: no OpenGL until a backend is activated
+
+        if self.backend is not None and self.backend not in BACKENDS:
+            raise UserError(f"--backend: expected {' or '.join(BACKENDS)}, got {self.backend!r}")
         if self.slurm is not None and self.slurm < 1:
             raise UserError(f"--slurm: expected at least 1 shard, got {self.slurm}")
         self.cluster.check()
@@ -151,8 +157,13 @@ class GenerateConfig:
         return list(range(index, self.count, total))
 
 
-def image_rng(seed: int, index: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(index,)))
+STREAMS = ("scene", "appearance", "effects")  # one random stream each per image; append, never reorder
+
+
+def image_rng(seed: int, index: int, stream: str) -> np.random.Generator:
+    """Image ``index``'s ``stream``: a function of (seed, index, stream) alone, so no two runs, images or streams
+    share draws (before: the appearance stream of seed s was the scene stream of seed s + 1)."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(index, STREAMS.index(stream))))
 
 
 # ---- the worker ------------------------------------------------------------------------------------------
@@ -177,7 +188,7 @@ def sample_scene(config: GenerateConfig, library, weights: dict[str, float], ind
     from veis_gen.scene.simple import sample_simple
     from veis_gen.scene.street import sample_street
 
-    rng = image_rng(config.seed, index)
+    rng = image_rng(config.seed, index, "scene")
     width, height = config.width_height
     kind = config.scenes if config.scenes != "mixed" else ("simple" if rng.random() < config.simple_fraction else "complex")
     if kind == "complex":
@@ -203,12 +214,12 @@ def make_image(index: int) -> tuple[int, dict, dict]:
     times["place"] = time.perf_counter() - start
     start = time.perf_counter()
     frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows,
-                         appearance=config.appearance, appearance_rng=image_rng(config.seed + 1, index))
+                         appearance=config.appearance, appearance_rng=image_rng(config.seed, index, "appearance"))
     effects = None
     if config.effects == "camera":
         from veis_gen.render.effects import apply_effects, sample_effects
 
-        effects_rng = image_rng(config.seed + 2, index)
+        effects_rng = image_rng(config.seed, index, "effects")
         effects = sample_effects(effects_rng)
         frame["rgb"] = apply_effects(frame["rgb"], effects, effects_rng)
     times["render"] = time.perf_counter() - start
@@ -310,13 +321,14 @@ def write_settings(config: GenerateConfig) -> None:
 
 
 def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:
-    """The done images whose every file is still there: one deleted by hand is made again."""
-    from veis_gen.writers.files import relative_paths
+    """The done images whose every file is there and whole: one deleted by hand, or left empty or cut short by a
+    crash, is made again."""
+    from veis_gen.writers.files import is_whole, relative_paths
 
     complete = {}
     for index, meta in done.items():
         city = meta.parent.name
-        if all((root / path).is_file() for path in relative_paths(split, city, meta.stem).values()):
+        if all(is_whole(root / path) for path in relative_paths(split, city, meta.stem).values()):
             complete[index] = meta
     return complete
 
@@ -356,12 +368,19 @@ def generate(config: GenerateConfig) -> dict:
             "kinds": kinds, "coco": str(coco)}
 
 
+def _in_process(config: GenerateConfig, todo: list[int]):
+    _init_worker(config)
+    try:
+        yield from (make_image(i) for i in todo)
+    finally:  # now, not at interpreter exit, where PyOpenGL prints noise as its modules go away
+        _STATE.pop("renderer").close()
+
+
 def _run(config: GenerateConfig, todo: list[int]):
     if not todo:
         return iter(())
     if config.workers == 1:
-        _init_worker(config)
-        return (make_image(i) for i in todo)
+        return _in_process(config, todo)
     context = multiprocessing.get_context("spawn")  # a fork would inherit the parent's OpenGL state
     pool = context.Pool(config.workers, initializer=_init_worker, initargs=(config,))
 

@@ -87,25 +87,30 @@ class Pack:
         return grouped
 
 
-def builtin_assets_dir() -> Path:
-    return Path(os.environ.get("VEIS_ASSETS", Path(__file__).resolve().parents[2] / "assets"))
+PACKAGED = Path(__file__).resolve().parents[1] / "packs"  # the built-in pack ships inside the package
+
+
+def pack_dirs() -> list[Path]:
+    """Where a pack given by name is looked for: $VEIS_ASSETS (your packs) first, then the packaged ones."""
+    return ([Path(os.environ["VEIS_ASSETS"])] if os.environ.get("VEIS_ASSETS") else []) + [PACKAGED]
 
 
 def find_manifest(path_or_name: str | os.PathLike) -> Path:
-    """A pack by folder, manifest file, or name of a folder under the assets directory."""
+    """A pack by folder, manifest file, or name of a folder under one of ``pack_dirs()``."""
     candidate = Path(path_or_name)
     if candidate.is_file():
         return candidate
     folders = [candidate] if candidate.is_dir() else []
-    if not candidate.is_absolute() and len(candidate.parts) == 1 and (builtin_assets_dir() / candidate).is_dir():
-        folders.append(builtin_assets_dir() / candidate)
+    if not candidate.is_absolute() and len(candidate.parts) == 1:
+        folders += [folder / candidate for folder in pack_dirs() if (folder / candidate).is_dir()][:1]
     for folder in folders:
         for name in MANIFEST_NAMES:
             if (folder / name).is_file():
                 return folder / name
     if folders:
         raise UserError(f"{folders[0]}: no pack.toml or pack.json in this folder")
-    raise UserError(f"{path_or_name}: no such asset pack (a folder with pack.toml, or a pack name under {builtin_assets_dir()})")
+    raise UserError(f"{path_or_name}: no such asset pack (a folder with pack.toml, or a pack name under "
+                    f"{' or '.join(str(folder) for folder in pack_dirs())})")
 
 
 def _read_manifest(manifest: Path) -> dict:
@@ -168,6 +173,13 @@ class _AssetParser:
         params = entry.get("params", {})
         if not isinstance(params, dict):
             self.fail("params", "expected a table")
+        if has_recipe:
+            from veis_gen.assets.recipes.params import params_problem
+
+            if problem := params_problem(recipe, params):
+                self.fail("params", problem)
+        elif params:
+            self.fail("params", "only a recipe takes params (this asset is a mesh file)")
 
         size_dimension, size_range = self.size()
         units = entry.get("units", "meters")

@@ -44,6 +44,27 @@ def relative_paths(split: str, city: str, name: str) -> dict[str, str]:
     return {k: str(v).lstrip("/") for k, v in paths.items()}
 
 
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # every PNG's last 12 bytes
+
+
+def is_whole(path: Path) -> bool:
+    """The file is there and complete: a PNG ends with its IEND chunk, a JSON file parses. A crash can leave a
+    file empty, cut short or zero-filled; each fails this. Reading a PNG's last bytes, not decoding it, keeps a
+    resume over tens of thousands of images fast."""
+    try:
+        if path.suffix == ".png":
+            with open(path, "rb") as handle:
+                handle.seek(0, 2)
+                if handle.tell() < 8 + 25 + len(PNG_END):  # signature, header chunk, end chunk
+                    return False
+                handle.seek(-len(PNG_END), 2)
+                return handle.read() == PNG_END
+        json.loads(path.read_bytes())
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def instance_maps(frame: dict) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """Cityscapes instanceIds, our full instance map, and the visible objects with their ids.
 

@@ -20,7 +20,7 @@ def paper() -> str:
 
 
 def test_table2_transcribes_the_paper(paper):
-    table = json.loads((REPO / "benchmarks" / "paper_table2.json").read_text())
+    table = json.loads((REPO / "segkit" / "bench" / "paper_table2.json").read_text())
     rows = {m.group(1).strip(): ([float(v) for v in m.group(2).split()], float(m.group(3)))
             for m in re.finditer(r"^\| ([^|]+) \| ([\d. ]+) \| ([\d.]+) \|$", paper, flags=re.M)}
     assert set(table["rows"]) == set(rows) and len(rows) == 8

@@ -25,6 +25,8 @@ def _one_line(capsys, *fragments):
     ("--season", "spring", "--season: expected one of summer, winter, mixed"),
     ("--camera", "gopro", "--camera: expected one of default, cityscapes, camvid"),
     ("--effects", "film", "--effects: expected none or camera, got 'film'"),
+    ("--seed", "-1", "--seed: expected 0 or more, got -1"),  # before: a traceback, and veis_config.toml left behind
+    ("--backend", "vulkan", "--backend: expected osmesa or egl, got 'vulkan'"),  # before: veis_config.toml left
 ])
 def test_bad_settings_write_nothing(tmp_path, capsys, flag, value, message):
     out = tmp_path / "out"
@@ -69,6 +71,14 @@ def test_a_smaller_count_is_refused_and_a_deleted_image_is_made_again(tmp_path, 
     assert main(["generate", "--out", str(out), *SMALL]) == 0
     assert "made 1 images (2 already there)" in capsys.readouterr().out
     assert image.read_bytes() == original
+
+    empty, cut = next(out.rglob("*_000000_gtFine_labelIds.png")), next(out.rglob("*_000002_depth.png"))
+    files = {path: path.read_bytes() for path in (empty, cut)}
+    empty.write_bytes(b"")  # a crash's leftovers: before, both images were kept as "already there"
+    cut.write_bytes(files[cut][: len(files[cut]) // 2])
+    assert main(["generate", "--out", str(out), *SMALL]) == 0
+    assert "made 2 images (1 already there)" in capsys.readouterr().out
+    assert {path: path.read_bytes() for path in files} == files
 
 
 def test_merge_checks_everything_before_copying(tmp_path, capsys):
@@ -120,11 +130,32 @@ def test_a_pack_with_nan_vertices_or_bad_recipe_params_fails_before_the_run(tmp_
     mesh.export(nan_pack / "car.ply")
     stopp = _pack(tmp_path / "stopp", 'id = "odd"\nclass = "traffic sign"\nrecipe = "traffic_sign"\n'
                                       'params = { style = "stopp", size = 0.7 }')
-    for pack, message in ((nan_pack, "car.ply: part"), (stopp, "asset 'odd': recipe 'traffic_sign' cannot be built")):
+    for pack, message in ((nan_pack, "car.ply: part"), (stopp, "asset 1 ('odd'): field 'params': key 'style': expected one of stop")):
         out = tmp_path / f"out_{pack.name}"
         assert main(["generate", "--out", str(out), *SMALL, "--pack", "builtin", "--pack", str(pack)]) == 2
         _one_line(capsys, message)
         assert not out.exists()
     for argv in (["assets", "validate", str(stopp)], ["assets", "preview", str(stopp), "--out", str(tmp_path / "p.png")]):
         assert main(argv) == 2
-        assert "unknown traffic sign style 'stopp'" in capsys.readouterr().err
+        assert "key 'style': expected one of stop, yield" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("params, message", [
+    ('{ syle = "stop" }', "key 'syle': unknown for recipe 'traffic_sign' (known: mount_height, size, style)"),
+    ("{ size = -1 }", "key 'size': expected more than 0, got -1"),
+    ('{ size = "big" }', "key 'size': expected a number, got 'big'"),
+    ("{ mount_height = nan }", "key 'mount_height': expected a finite number"),
+])
+def test_recipe_params_are_checked_by_name_and_range(tmp_path, capsys, params, message):
+    pack = _pack(tmp_path / "signs", f'id = "odd"\nclass = "traffic sign"\nrecipe = "traffic_sign"\nparams = {params}')
+    assert main(["assets", "validate", str(pack)]) == 2  # before: "all valid", and the default sign (or one upside down)
+    _one_line(capsys, "asset 1 ('odd'): field 'params': " + message)
+
+
+def test_a_mesh_asset_takes_no_params(tmp_path, capsys):
+    import trimesh
+
+    pack = _pack(tmp_path / "mesh", 'id = "box"\nclass = "car"\nmesh = "car.ply"\nparams = { style = "van" }')
+    trimesh.creation.box(extents=(4.0, 1.8, 1.5)).export(pack / "car.ply")
+    assert main(["assets", "validate", str(pack)]) == 2
+    _one_line(capsys, "field 'params': only a recipe takes params")
