@@ -219,6 +219,19 @@ def measure_real(camvid: Path, device_type: str, work: Path, iterations: int, ba
             "row": row, "error": result.stderr.strip().splitlines()[-3:] if result.returncode else []}
 
 
+def check_arguments(args) -> str | None:
+    """What is wrong with the arguments, in one line, or None."""
+    if args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out}: a file, not a folder"
+    if args.out.exists() and any(args.out.iterdir()):
+        return f"--out {args.out}: holds a report already: move it away or pass another --out"
+    if args.camvid is not None and not all((args.camvid / f"{split}.txt").is_file() for split in ("train", "val")):
+        return f"--camvid {args.camvid}: no train.txt and val.txt there (a CamVid folder as distributed)"
+    if args.real_iterations < 1:
+        return f"--real-iterations: expected at least 1, got {args.real_iterations}"
+    return None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "gpu_check")
@@ -227,8 +240,9 @@ def main(argv=None) -> int:
     parser.add_argument("--real-iterations", type=int, default=1000)
     parser.add_argument("--dry-run", action="store_true", help="toy sizes on the CPU even where a GPU is")
     args = parser.parse_args(argv)
-    if args.out.exists() and any(args.out.iterdir()):
-        print(f"gpu-check: {args.out} holds a report already: move it away or pass --out", file=sys.stderr)
+    problem = check_arguments(args)  # GPU time is scarce: every argument before anything runs
+    if problem:
+        print(f"gpu-check: {problem}", file=sys.stderr)
         return 2
 
     import torch

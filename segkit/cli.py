@@ -42,8 +42,10 @@ def _ground_truth(args):
 def _evaluate(args) -> int:
     from segkit.evaluation import strict_json
     from segkit.evaluation.files import evaluate_predictions, format_metrics
-    from segkit.formats.atomic import write_json
+    from segkit.formats.atomic import check_output_file, write_json
 
+    if args.json:
+        check_output_file(args.json, "--json")
     metrics = evaluate_predictions(_ground_truth(args), Path(args.pred), pred_ids=args.pred_ids, workers=args.workers)
     print(format_metrics(metrics))
     if args.json:
@@ -55,9 +57,11 @@ def _evaluate(args) -> int:
 def _evaluate_instances(args) -> int:
     from segkit.evaluation import strict_json
     from segkit.evaluation.instances import align_results, coco_mask_ap, ground_truth_from_records, load_predictions
-    from segkit.formats.atomic import write_json
+    from segkit.formats.atomic import check_output_file, write_json
     from segkit.formats.coco import load_coco
 
+    if args.json:
+        check_output_file(args.json, "--json")
     if Path(args.gt).is_file():
         gt = load_coco(args.gt)
     else:

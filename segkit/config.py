@@ -114,7 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str
             continue
         kind, _ = _base(typing.get_type_hints(cls)[field.name])
         flag = "--" + field.name.replace("_", "-")
-        shown = f" (default: {default})" if default not in (None, (), {}) else ""
+        shown = f" (default: {default})" if default not in (None, (), {}, "") else ""
         if kind is list:
             parser.add_argument(flag, action="append", default=None, help=help_text + shown)
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit import labels
-from segkit.errors import UserError
+from segkit.errors import UserError, check_fraction
 
 CLASS_SETS = {"foreground": labels.FOREGROUND_CLASSES, "instance": labels.INSTANCE_CLASSES}
 
@@ -29,6 +29,7 @@ class FusionRules:
             raise UserError(f"--min-visible: a fraction of the mask, 0..1, got {self.min_visible}")
         if self.min_area < 0:
             raise UserError(f"--min-area: expected 0 or more pixels, got {self.min_area}")
+        check_fraction("--score-threshold", self.score_threshold)  # above 1 nothing would be pasted, silently
 
 
 def fuse(semantic: np.ndarray, masks: np.ndarray, label_ids: np.ndarray, scores: np.ndarray,
@@ -154,6 +155,11 @@ def fuse_folder(semantic_dir: Path, instances_json: Path, out: Path, rules: Fusi
     if unmatched and any(grouped.values()):
         print(f"fuse: {len(unmatched)} of {len(files)} semantic maps have no entry in {instances_json} and keep their "
               f"labels, e.g. {unmatched[0]}", file=sys.stderr)
+    mapped = set(keys.values())
+    orphans = sorted(key for key, detections in grouped.items() if detections and key not in mapped)
+    if orphans:
+        print(f"fuse: the detections of {len(orphans)} images in {instances_json} have no semantic map in {semantic_dir} "
+              f"and are not used, e.g. {orphans[0]}", file=sys.stderr)
     pasted = 0
     for path in files:
         name = path.name.removesuffix("_pred.png")

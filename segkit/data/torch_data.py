@@ -112,8 +112,9 @@ class InstanceDataset(_Base):
 
 
 class MixedDataset(Dataset):
-    """Several datasets as one (GTA5 + VEIS). Without ``ratios``, concatenated; with them, each index draws
-    its source with those probabilities (and an item within it), so small sets can weigh as much as large."""
+    """Several datasets as one (GTA5 + VEIS). Without ``ratios``, concatenated; with them, each sample of the run
+    draws its source with those probabilities and an item within it, so small sets can weigh as much as large.
+    The draw follows the run's sample number (``set_epoch``), not the index: every item of every source can come."""
 
     def __init__(self, datasets: list[Dataset], ratios: list[float] | None = None, seed: int = 0, length: int | None = None):
         if ratios is not None and len(ratios) != len(datasets):
@@ -122,11 +123,13 @@ class MixedDataset(Dataset):
         self.ratios = None if ratios is None else np.asarray(ratios, dtype=float) / np.sum(ratios)
         self.offsets = np.cumsum([0] + [len(d) for d in datasets])
         self.length = length or int(self.offsets[-1])
+        self.sample: int | None = None
 
     def __len__(self) -> int:
         return self.length
 
     def set_epoch(self, epoch: int) -> None:
+        self.sample = epoch  # StepSamples passes the sample number
         for dataset in self.datasets:
             if hasattr(dataset, "set_epoch"):
                 dataset.set_epoch(epoch)
@@ -135,7 +138,8 @@ class MixedDataset(Dataset):
         if self.ratios is None:
             which = int(np.searchsorted(self.offsets, index, side="right") - 1)
             return which, index - int(self.offsets[which])
-        rng = np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=(index,)))
+        draw = index if self.sample is None else self.sample
+        rng = np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=(draw,)))
         which = int(rng.choice(len(self.datasets), p=self.ratios))
         return which, int(rng.integers(len(self.datasets[which])))
 

@@ -5,6 +5,7 @@ datasets and checkpoints are read by other users and containers."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -16,6 +17,8 @@ from pathlib import Path
 def atomic_path(path: str | os.PathLike):
     """Yield a temporary path in the target's folder; on success it is renamed to ``path``."""
     path = Path(path)
+    if path.is_dir():  # else the rename fails naming the hidden temporary file
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -33,6 +36,18 @@ def atomic_path(path: str | os.PathLike):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_output_file(path: str | os.PathLike, flag: str) -> None:
+    """Before any long work: ``path`` can be written as a file (not a folder, and no file where a folder must be)."""
+    from segkit.errors import UserError
+
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{flag} {path}: is a folder: give a file name")
+    existing = next((parent for parent in path.parents if parent.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UserError(f"{flag} {path}: {existing} is a file, not a folder")
 
 
 @functools.cache

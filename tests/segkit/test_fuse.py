@@ -132,6 +132,19 @@ def test_rules_out_of_range_are_one_line(tmp_path, capsys):
     argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
     assert main(argv + ["--min-visible", "5"]) == 2
     assert "--min-visible: a fraction of the mask, 0..1, got 5.0" in capsys.readouterr().err
+    assert main(argv + ["--score-threshold", "2"]) == 2  # before: accepted, and nothing pasted
+    assert "--score-threshold: expected a number from 0 to 1, got 2.0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_detections_without_a_semantic_map_are_said(tmp_path, capsys):
+    argv = _case(tmp_path, "a_000000_000001_pred.png", "a_000000_000001.png")
+    predictions = json.loads((tmp_path / "inst.json").read_text())
+    predictions["images"].append({"id": 4, "file_name": "b_000000_000002.png", "height": 8, "width": 8})
+    predictions["annotations"].append(dict(predictions["annotations"][0], id=2, image_id=4))
+    (tmp_path / "inst.json").write_text(json.dumps(predictions))
+    assert main(argv) == 0
+    assert "the detections of 1 images in" in capsys.readouterr().err  # before: dropped without a word
 
 
 def test_detectron2_results_lists_take_their_images_from_the_gt_coco(tmp_path, capsys):

@@ -64,3 +64,25 @@ def test_mixed_datasets(mini):
     sources = [weighted.source(i)[0] for i in range(400)]
     assert 0.65 < sources.count(0) / 400 < 0.85 and sources == [weighted.source(i)[0] for i in range(400)]
     assert weighted[0][0].shape[1:] in {(64, 128), (128, 256)}
+
+
+def test_a_weighted_mix_reaches_every_item_of_every_source():
+    from segkit.data.steps import StepSamples
+
+    class Items:  # item i of source `name` is (name, i)
+        def __init__(self, name, size):
+            self.name, self.size = name, size
+
+        def __len__(self):
+            return self.size
+
+        def __getitem__(self, index):
+            return self.name, index
+
+    mix = MixedDataset([Items("small", 10), Items("large", 40)], ratios=[1, 1], seed=0)
+    run = StepSamples(mix, seed=0)
+    seen = [run[k] for k in range(1000)]
+    assert {s for s in seen if s[0] == "small"} == {("small", i) for i in range(10)}
+    assert {s for s in seen if s[0] == "large"} == {("large", i) for i in range(40)}  # before: at most the 50 indices' draws
+    assert 0.45 < sum(s[0] == "small" for s in seen) / 1000 < 0.55
+    assert seen == [StepSamples(mix, seed=0)[k] for k in range(1000)]  # a function of the sample number alone

@@ -74,5 +74,9 @@ def test_json_naming_a_folder_is_one_line(cityscapes_mini, predictions, capsys):
     (predictions / "a_folder").mkdir()
     argv = ["evaluate", "--gt", str(cityscapes_mini), "--pred", str(predictions / "pred"), "--json", str(predictions / "a_folder")]
     assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "a_folder" in err
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and f"--json {predictions / 'a_folder'}: is a folder" in captured.err, captured.err
+    assert captured.out == ""  # refused before evaluating (before: after, naming a hidden temporary file)
+    (predictions / "a_file").write_text("")
+    assert main(argv[:-1] + [str(predictions / "a_file" / "m.json")]) == 2
+    assert "a_file is a file, not a folder" in capsys.readouterr().err
