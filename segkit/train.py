@@ -16,6 +16,7 @@ import numpy as np
 from segkit.config import to_toml
 from segkit.data.steps import StepBatches, StepSamples, collate_det, collate_seg
 from segkit.errors import UserError
+from segkit.formats.atomic import write_text
 from segkit.optim import frozen_batch_norms, set_train_mode
 from segkit.train_config import DetRecipe, SegRecipe, TrainConfig  # noqa: F401 (segkit.train's public names)
 from segkit.train_log import TrainingLog
@@ -29,7 +30,8 @@ def build_datasets(config: TrainConfig, *, training: bool = True):
     kind = SemanticDataset if config.task == "seg" else InstanceDataset
     if training:
         transforms = training_transforms(scale=config.scale, resize=config.resize, random_scale=tuple(config.random_scale) or None,
-                                         crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter)
+                                         crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter,
+                                         augment=tuple(config.augment))
         parts = []
         for name in config.train:
             records = [r for r in catalog.get(name, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
@@ -182,8 +184,6 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     if processes.world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     if processes.main:
-        from segkit.formats.atomic import write_text
-
         write_text(config.out / "config.toml", to_toml(config))
     loader = DataLoader(dataset, batch_sampler=StepBatches(config.batch_size, start, processes.rank, processes.world),
                         num_workers=config.workers, collate_fn=collate_seg if config.task == "seg" else collate_det,

@@ -42,6 +42,8 @@ class TrainConfig:
     crop: tuple[int, ...] = field(default=(), metadata={"help": "crop height and width"})
     flip: bool = True
     color_jitter: bool = False
+    augment: tuple[str, ...] = field(default=(), metadata={"help": "appearance augmentations, repeatable: photometric "
+                                                                    "(colour, gamma, blur, noise, JPEG), fourier (PASTA)"})
     batch_norm: str = field(default="train", metadata={"help": "train, or frozen: the backbone's BatchNorm "
                                                               "statistics stay as initialised"})
     min_size: int = field(default=1024, metadata={"help": "det: Mask R-CNN's resize (shorter side)"})
@@ -104,13 +106,18 @@ class TrainConfig:
             raise UserError("--warmup: the onecycle schedule rises over its warm-up: give at least 2 steps")
         if len(self.betas) != 2 or not all(0 <= beta < 1 for beta in self.betas):
             raise UserError(f"--betas: expected two numbers in [0, 1), got {list(self.betas)}")
+        from segkit.data.augment import AUGMENTS
+
+        for name in self.augment:
+            if name not in AUGMENTS:
+                raise UserError(f"--augment: expected {' or '.join(AUGMENTS)}, got {name!r}")
         if self.batch_norm not in ("train", "frozen"):
             raise UserError(f"--batch-norm: expected train or frozen, got {self.batch_norm!r}")
 
 
 SEG_RECIPE = ("model", "init", "iterations", "batch_size", "optimizer", "lr", "head_lr_mult", "betas", "weight_decay",
-              "schedule", "warmup", "step_every", "scale", "resize", "random_scale", "crop", "color_jitter", "batch_norm",
-              "clip_grad")
+              "schedule", "warmup", "step_every", "scale", "resize", "random_scale", "crop", "color_jitter", "augment",
+              "batch_norm", "clip_grad")
 DET_RECIPE = SEG_RECIPE + ("min_size", "max_size")
 
 

@@ -128,9 +128,12 @@ class Compose:
 
 
 def training_transforms(*, scale: float = 1.0, resize: int = 0, random_scale: tuple[float, float] | None = (0.75, 1.25),
-                        crop: tuple[int, int] | None = None, flip: bool = True, color_jitter: bool = False) -> Compose:
+                        crop: tuple[int, int] | None = None, flip: bool = True, color_jitter: bool = False,
+                        augment: tuple[str, ...] = ()) -> Compose:
     """The usual recipe: resize (by ``scale``, the paper's 0.5, or to a shorter side of ``resize``), random scale,
-    crop, flip, optional colour jitter."""
+    crop, flip, optional colour jitter, then the appearance augmentations named in ``augment`` (segkit.data.augment)."""
+    from segkit.data.augment import augment_step
+
     steps: list = []
     if resize:
         steps.append(Resize(short_side=resize))
@@ -144,4 +147,5 @@ def training_transforms(*, scale: float = 1.0, resize: int = 0, random_scale: tu
         steps.append(RandomHorizontalFlip())
     if color_jitter:
         steps.append(ColorJitter())
+    steps += [augment_step(name) for name in augment]
     return Compose(steps)
