@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
+from segkit.data.transforms import jitter
+
 AUGMENTS = ("photometric", "fourier")
 
 
@@ -39,12 +41,7 @@ class Photometric:
     jpeg: float = 0.3
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
-        image = sample["image"].astype(np.float32)
-        image *= rng.uniform(1 - self.brightness, 1 + self.brightness)
-        mean = image.mean()
-        image = (image - mean) * rng.uniform(1 - self.contrast, 1 + self.contrast) + mean
-        grey = image.mean(axis=2, keepdims=True)
-        image = (image - grey) * rng.uniform(1 - self.saturation, 1 + self.saturation) + grey
+        image = jitter(sample["image"].astype(np.float32), rng, self.brightness, self.contrast, self.saturation)
         image = _hue_rotate(image, rng.uniform(-self.hue, self.hue))
         image = 255.0 * (np.clip(image, 0, 255) / 255.0) ** rng.uniform(*self.gamma)
         picture = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))

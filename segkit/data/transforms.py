@@ -108,13 +108,17 @@ class ColorJitter:
     saturation: float = 0.3
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
-        image = sample["image"].astype(np.float32)
-        image *= rng.uniform(1 - self.brightness, 1 + self.brightness)
-        mean = image.mean()
-        image = (image - mean) * rng.uniform(1 - self.contrast, 1 + self.contrast) + mean
-        grey = image.mean(axis=2, keepdims=True)
-        image = (image - grey) * rng.uniform(1 - self.saturation, 1 + self.saturation) + grey
+        image = jitter(sample["image"].astype(np.float32), rng, self.brightness, self.contrast, self.saturation)
         return {**sample, "image": np.clip(image, 0, 255).astype(np.uint8)}
+
+
+def jitter(image: np.ndarray, rng: np.random.Generator, brightness: float, contrast: float, saturation: float) -> np.ndarray:
+    """Brightness, contrast and saturation of a float image, each scaled by a factor drawn within 1 +- its amount."""
+    image = image * rng.uniform(1 - brightness, 1 + brightness)
+    mean = image.mean()
+    image = (image - mean) * rng.uniform(1 - contrast, 1 + contrast) + mean
+    grey = image.mean(axis=2, keepdims=True)
+    return (image - grey) * rng.uniform(1 - saturation, 1 + saturation) + grey
 
 
 @dataclass
