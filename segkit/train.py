@@ -1,7 +1,8 @@
 """`segkit train seg|det`: the training loop, read top to bottom as torchvision's references are.
 
 Data order and augmentation depend only on (seed, step) (``segkit.data.steps``), so `--resume` continues
-exactly, with any number of loader workers or processes. Started by torchrun, it runs DistributedDataParallel.
+exactly, with any number of loader workers (under DDP, ranks above 0 take rank 0's random state). Started by
+torchrun, it runs DistributedDataParallel.
 """
 from __future__ import annotations
 
@@ -104,7 +105,7 @@ def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict | 
 
     path = config.out / "last.pt"
     if not path.is_file():
-        if (config.out / "log.jsonl").exists():
+        if (config.out / "log.jsonl").exists() and int(os.environ.get("RANK", "0")) == 0:
             print(f"{config.out}: no checkpoint yet (stopped before the first one): starting over from step 0", file=sys.stderr)
         return None
     checkpoint = load_checkpoint(path)
@@ -120,13 +121,15 @@ def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict | 
     return checkpoint
 
 
-def restore_random_state(checkpoint: dict) -> None:
-    """The CPU generator, and CUDA's where the run had it (dropout and the detector's samplers draw from it)."""
+def restore_random_state(checkpoint: dict, device) -> None:
+    """The CPU generator, and the training GPU's where the run had one (dropout and the detector's samplers draw
+    from it). Under DDP every rank takes rank 0's states: the data order and augmentation, which come from
+    (seed, step), stay exact; other draws of ranks above 0 do not."""
     import torch
 
     torch.set_rng_state(checkpoint["torch_rng"])
-    if checkpoint.get("cuda_rng") and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+    if checkpoint.get("cuda_rng") is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(checkpoint["cuda_rng"], device)
 
 
 def train_one_step(model, images, targets, optimizer, scheduler, amp, config: TrainConfig, device, step: int) -> dict:
@@ -191,7 +194,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     log = TrainingLog(config, start) if processes.main else None
     batches = iter(loader)  # draws a base seed from torch's generator: restore the saved one after it
     if resumed:
-        restore_random_state(resumed)
+        restore_random_state(resumed, device)
     set_train_mode(model, config.batch_norm)
     step, saved_at = start, time.monotonic()
     while step < config.iterations:
@@ -211,11 +214,12 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
             minutes = (time.monotonic() - saved_at) / 60
             if step % config.checkpoint_every == 0 or last or metric is not None or 0 < config.checkpoint_minutes <= minutes:
                 score = _score(metric, config.task)
-                contents = checkpoint_contents(config, _unwrap(model), optimizer, scheduler, amp[1], step, max(best, score))
-                save_checkpoint(config.out / "last.pt", **contents)
-                if score > best:
+                contents = checkpoint_contents(config, _unwrap(model), optimizer, scheduler, amp[1], step, max(best, score),
+                                               device)
+                if score > best:  # best.pt first: a kill between the two writes must not leave it behind
                     best = score
                     save_checkpoint(config.out / "best.pt", **contents)
+                save_checkpoint(config.out / "last.pt", **contents)
                 saved_at = time.monotonic()
         if stop_after is not None and step >= stop_after:
             break
@@ -243,13 +247,13 @@ class _explain_batch_norm:
         return False
 
 
-def checkpoint_contents(config: TrainConfig, model, optimizer, scheduler, scaler, step: int, best: float) -> dict:
+def checkpoint_contents(config: TrainConfig, model, optimizer, scheduler, scaler, step: int, best: float, device) -> dict:
     """What a checkpoint holds: the state of everything that trains, and the random state to continue with."""
     import torch
 
     return dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
                 scaler=scaler.state_dict() if scaler is not None else None, torch_rng=torch.get_rng_state(),
-                cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None, step=step,
+                cuda_rng=torch.cuda.get_rng_state(device) if device.type == "cuda" else None, step=step,
                 best=best, config=dataclasses.asdict(config) | {"out": str(config.out)},
                 precise_bn=config.precise_bn if config.task == "seg" and step == config.iterations else 0)
 

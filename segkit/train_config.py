@@ -74,6 +74,10 @@ class TrainConfig:
             raise UserError("--train: name at least one training dataset (e.g. veis:/data/veis)")
         if self.train_ratios and len(self.train_ratios) != len(self.train):
             raise UserError("--train-ratios: give one ratio per --train dataset")
+        if self.train_ratios and not (all(math.isfinite(r) and r >= 0 for r in self.train_ratios) and sum(self.train_ratios) > 0):
+            raise UserError(f"--train-ratios: expected finite numbers >= 0, not all 0, got {list(self.train_ratios)}")
+        if self.seed < 0:
+            raise UserError(f"--seed: expected 0 or more, got {self.seed}")
         if self.amp not in ("auto", "bf16", "fp16", "off"):
             raise UserError(f"--amp: expected auto, bf16, fp16 or off, got {self.amp!r}")
         if self.crop and len(self.crop) != 2:

@@ -78,4 +78,5 @@ def _tensorboard(folder: Path, start: int):
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
         return None
-    return SummaryWriter(str(folder / "tensorboard"), purge_step=start)  # events a kill left after ``start`` are dropped
+    # events a kill left after ``start`` are dropped (purge_step: that step and later; the run logs from start + 1)
+    return SummaryWriter(str(folder / "tensorboard"), purge_step=start + 1)

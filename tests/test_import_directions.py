@@ -2,7 +2,7 @@
 
     veis_gen:  assets -> scene -> physics -> render -> writers, then the commands (generate, cli, ...)
     segkit:    a torch-free core (labels, errors, config, formats) that veis_gen may use too, then
-               data -> models, evaluation -> checkpoint -> train -> predict -> fuse -> pseudo_label -> bench
+               data -> models, evaluation -> checkpoint, device -> train -> predict -> fuse -> pseudo_label -> bench
                -> studies -> cli; segkit never imports veis_gen (it needs none of the generator's packages)
     torch:     never imported by veis_gen (its renderer and torch do not share a process), nor by the core;
                the one exception is the people recipe, built in a process of its own

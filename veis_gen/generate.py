@@ -158,6 +158,7 @@ class GenerateConfig:
 
 
 STREAMS = ("scene", "appearance", "effects")  # one random stream each per image; append, never reorder
+RANDOM_STREAMS = 2  # the scheme: 1 drew appearance and effects from the seeds seed+1 and seed+2
 
 
 def image_rng(seed: int, index: int, stream: str) -> np.random.Generator:
@@ -264,10 +265,17 @@ def read_settings(folder: Path) -> dict:
 
 
 def differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
-    """The settings that differ; one a folder's file lacks (made before the setting existed) is its default."""
+    """The settings that differ; one a folder's file lacks (made before the setting existed) is its default, and
+    a folder without ``random_streams`` was drawn with the first scheme."""
     defaults = {f.name: f.default for f in dataclasses.fields(GenerateConfig) if f.name in keys
-                and f.default is not dataclasses.MISSING}
-    return [key for key in keys if settings.get(key, defaults.get(key)) != other.get(key, defaults.get(key))]
+                and f.default is not dataclasses.MISSING} | {"random_streams": 1}
+    return [key for key in (*keys, "random_streams")
+            if settings.get(key, defaults.get(key)) != other.get(key, defaults.get(key))]
+
+
+def recorded_settings(config: GenerateConfig) -> str:
+    """veis_config.toml's text: the content settings, and which random-stream scheme drew the images."""
+    return to_toml(_recorded(config)) + f"random_streams = {RANDOM_STREAMS}\n"
 
 
 def existing_output(out: Path) -> dict | None:
@@ -305,7 +313,7 @@ def check_out(config: GenerateConfig) -> None:
     saved = existing_output(out)
     if saved is None:
         return
-    changed = differing(saved, tomllib.loads(to_toml(_recorded(config))))
+    changed = differing(saved, tomllib.loads(recorded_settings(config)))
     if changed:
         raise UserError(f"{out}: holds images made with other settings ({', '.join(changed)}); "
                         "rerun with the same settings to resume, or choose another --out")
@@ -317,7 +325,7 @@ def check_out(config: GenerateConfig) -> None:
 
 def write_settings(config: GenerateConfig) -> None:
     """The run's settings, in OUT before any image (what a rerun or a merge is checked against)."""
-    write_text(config.out / CONFIG_NAME, to_toml(_recorded(config)))
+    write_text(config.out / CONFIG_NAME, recorded_settings(config))
 
 
 def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:

@@ -1,7 +1,8 @@
 """The order of a training run's samples: a function of (seed, step) alone.
 
-Sample k of the run is item perm_{k // N}[k % N] of the dataset, transformed with a generator seeded by k, so a
-resumed run continues exactly, whatever the number of loader workers or processes.
+Sample k of the run is item perm_{k // N}[k % N] of the dataset (a weighted mix draws its source and item from k
+instead), transformed with a generator seeded by k, so a resumed run sees the same samples, whatever the number of
+loader workers or processes.
 """
 from __future__ import annotations
 

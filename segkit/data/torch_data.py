@@ -114,7 +114,8 @@ class InstanceDataset(_Base):
 class MixedDataset(Dataset):
     """Several datasets as one (GTA5 + VEIS). Without ``ratios``, concatenated; with them, each sample of the run
     draws its source with those probabilities and an item within it, so small sets can weigh as much as large.
-    The draw follows the run's sample number (``set_epoch``), not the index: every item of every source can come."""
+    The draw follows the run's sample number (``set_epoch``, which StepSamples calls before each item), not the
+    index: every item of every source can come. Until ``set_epoch`` is called the index decides."""
 
     def __init__(self, datasets: list[Dataset], ratios: list[float] | None = None, seed: int = 0, length: int | None = None):
         if ratios is not None and len(ratios) != len(datasets):

@@ -132,6 +132,9 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--lr", "nan"], "--lr: expected a number above 0, got nan"),
     (["--lr", "-1"], "--lr: expected a number above 0, got -1.0"),
     (["--checkpoint-minutes", "-1"], "--checkpoint-minutes: expected 0 or more, got -1.0"),
+    (["--seed", "-1"], "--seed: expected 0 or more, got -1"),  # before: a traceback from numpy
+    (["--train-ratios", "nan"], "--train-ratios: expected finite numbers >= 0, not all 0, got [nan]"),
+    (["--train-ratios", "0"], "--train-ratios: expected finite numbers >= 0, not all 0, got [0.0]"),
     (["--betas", "0.9"], "--betas: expected two numbers in [0, 1), got [0.9]"),
     (["--batch-norm", "off"], "--batch-norm: expected train or frozen, got 'off'"),
     (["--resize", "-1"], "--resize: expected a shorter side of at least 1 pixel"),

@@ -78,18 +78,30 @@ def test_best_and_the_last_score_come_after_precise_batch_norm(tmp_path, mini_co
     assert logged == result["best"]
 
 
-def test_the_cuda_random_state_is_saved_and_restored(monkeypatch):
+def test_the_training_gpus_random_state_is_saved_and_restored(monkeypatch):
     import segkit.train
 
-    state, restored = [torch.tensor([1, 2], dtype=torch.uint8)], []
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: state)
-    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.append)
+    state, asked, restored = torch.tensor([1, 2], dtype=torch.uint8), [], []
+    monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device: asked.append(device) or state)
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda value, device: restored.append((value, device)))
     model = torch.nn.Linear(2, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     config = TrainConfig(out="unused", train=("x",))
-    contents = segkit.train.checkpoint_contents(config, model, optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1),
-                                                None, 1, 0.0)
-    assert contents["cuda_rng"] is state
-    segkit.train.restore_random_state(contents)
-    assert restored == [state]
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1)
+    gpu = torch.device("cuda", 1)
+    contents = segkit.train.checkpoint_contents(config, model, optimizer, scheduler, None, 1, 0.0, gpu)
+    assert contents["cuda_rng"] is state and asked == [gpu]  # that GPU's alone: a resume may see fewer GPUs
+    segkit.train.restore_random_state(contents, gpu)
+    assert restored == [(state, gpu)]
+    on_cpu = segkit.train.checkpoint_contents(config, model, optimizer, scheduler, None, 1, 0.0, torch.device("cpu"))
+    assert on_cpu["cuda_rng"] is None and asked == [gpu]  # a CPU run never wakes CUDA up
+
+
+def test_tensorboard_keeps_each_step_once_across_a_resume(tmp_path, mini_copy):
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    settings = dict(iterations=5, checkpoint_every=2, checkpoint_minutes=0, log_every=1)
+    train(_config(tmp_path, mini_copy, "tb", **settings), stop_after=3)  # checkpoint at 2, step 3 lost
+    train(_config(tmp_path, mini_copy, "tb", resume=True, **settings))
+    events = accumulator.EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
+    events.Reload()
+    assert [event.step for event in events.Scalars("train/loss")] == [1, 2, 3, 4, 5]  # before: step 2 purged

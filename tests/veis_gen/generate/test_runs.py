@@ -156,3 +156,12 @@ def test_a_one_worker_run_ends_without_opengl_noise(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "dict_keys" not in result.stderr and "shutting down" not in result.stderr, result.stderr  # before: both
+
+
+def test_a_folder_drawn_with_the_former_streams_is_not_resumed(reference, tmp_path, make_dataset):
+    make_dataset(tmp_path / "d", count=2)
+    settings = tmp_path / "d" / "veis_config.toml"
+    assert "random_streams = 2\n" in settings.read_text()
+    settings.write_text(settings.read_text().replace("random_streams = 2\n", ""))  # as the former version wrote it
+    with pytest.raises(UserError, match=r"other settings \(random_streams\)"):
+        make_dataset(tmp_path / "d", count=3)

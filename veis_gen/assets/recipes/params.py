@@ -56,7 +56,9 @@ def _styles(names) -> dict[str, Param]:
 PARAMS: dict[str, dict[str, Param]] = {
     "person": {"clothing": Param(str, choices=CLOTHING), "hair": Param(str, choices=("short", "long", "none")),
                "topology": Param(str), **{name: Param(float, least=0, most=1) for name in PHENOTYPES}},
-    "car": _styles(CAR_STYLES), "truck": _styles(TRUCK_STYLES), "bus": _styles(BUS_STYLES), "train": _styles(TRAIN_STYLES),
+    "car": {**_styles(CAR_STYLES), **{key: METRES for key in ("L", "W", "H", "wb", "r", "c", "fo", "belt")},
+            "trunk": Param(float, least=0), "rake": Param(float, least=0)},  # a style's own dimensions, overridden
+    "truck": _styles(TRUCK_STYLES), "bus": _styles(BUS_STYLES), "train": _styles(TRAIN_STYLES),
     "bicycle": _styles(BICYCLE_STYLES), "motorcycle": _styles(MOTORCYCLE_STYLES),
     "traffic_light": _styles(TRAFFIC_LIGHT_STYLES),
     "traffic_sign": {**_styles(SIGN_STYLES), "size": METRES, "mount_height": Param(float, least=0)},
@@ -67,7 +69,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     "building": {**_styles(BUILDING_STYLES), "floors": Param(int, least=1), "floor_height": METRES, "width": METRES,
                  "depth": METRES},
     "wall": {"length": METRES, "height": METRES, "thickness": METRES},
-    "fence": {**_styles(FENCE_STYLES), "length": METRES, "height": METRES},
+    "fence": {**_styles(FENCE_STYLES), "length": METRES, "height": Param(float, least=0.2)},  # lower: negative picket sizes
     "tree": {**_styles(("broadleaf", "conifer", "bare")), "seed": SEED, "height": METRES, "outline": Param(bool),
              "lobes": Param(int, least=1)},
     "hedge": {"seed": SEED, "length": METRES, "height": METRES},
