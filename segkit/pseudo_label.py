@@ -32,6 +32,8 @@ class PseudoLabelConfig:
     split: str = field(default="train", metadata={"help": "the split folder to write"})
     min_confidence: float = field(default=0.0, metadata={"help": "ignore pixels less confident than this"})
     class_confidence: dict[str, float] = field(default_factory=dict, metadata={"help": "per class, e.g. car=0.9"})
+    class_share: float = field(default=0.0, metadata={"help": "class-balanced (CBST): each class keeps the most confident "
+                                                             "share of the pixels predicted as it, e.g. 0.5 (0: off)"})
     scale: float = 1.0
     resize: int | None = field(default=None, metadata={"help": "resize to this shorter side before DeepLab "
                                                               "(default: its training run's --resize; 0: off)"})
@@ -55,6 +57,7 @@ class PseudoLabelConfig:
         if unknown:
             raise UserError(f"--class-confidence: unknown class(es) {', '.join(sorted(unknown))}")
         check_fraction("--min-confidence", self.min_confidence)
+        check_fraction("--class-share", self.class_share)
         check_fraction("--score-threshold", self.score_threshold)
         for name, value in self.class_confidence.items():
             check_fraction(f"--class-confidence {name}", value)
@@ -73,6 +76,24 @@ def pseudo_labels(semantic: np.ndarray, confidence: np.ndarray, *, mode: str, th
         uncertain &= fused == semantic
     result[uncertain] = labels.IGNORE_TRAIN_ID
     return result
+
+
+BINS = 1000  # confidence histogram bins over [0, 1]: class shares are kept to 1/BINS of confidence
+
+
+def share_thresholds(histograms: np.ndarray, share: float) -> np.ndarray:
+    """Per class, the confidence from which its most confident ``share`` of predicted pixels begins (CBST's
+    class-balanced thresholds, so small classes keep as large a share as large ones). ``histograms``: (classes,
+    BINS) pixel counts of the confidences of the pixels predicted as each class."""
+    from_top = np.cumsum(histograms[:, ::-1], axis=1)
+    wanted = share * histograms.sum(axis=1, keepdims=True)
+    first = np.argmax(from_top >= np.maximum(wanted, 1e-9), axis=1)  # bins from the top needed to hold the share
+    return ((BINS - 1 - first) / BINS).astype(np.float32)
+
+
+def confidence_histograms(semantic: np.ndarray, confidence: np.ndarray, classes: int = 256) -> np.ndarray:
+    bins = np.minimum((confidence * BINS).astype(np.int64), BINS - 1)
+    return np.bincount(semantic.astype(np.int64).ravel() * BINS + bins.ravel(), minlength=classes * BINS).reshape(classes, BINS)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -105,16 +126,24 @@ def run(config: PseudoLabelConfig) -> dict:
     thresholds = np.full(256, config.min_confidence, dtype=np.float32)
     for name, value in config.class_confidence.items():
         thresholds[labels.BY_NAME[name].train_id] = value
+
+    def predicted(image):
+        probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, resize=resize,
+                                flip=config.flip)[0]
+        confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
+        return confidence, semantic.astype(np.uint8)
+
+    if config.class_share > 0:  # a first pass for the class-balanced thresholds: predictions are deterministic
+        with torch.no_grad():
+            counts = sum(confidence_histograms(*predicted(read_image(r.image))[::-1]) for r in records)
+        thresholds = np.maximum(thresholds, share_thresholds(counts, config.class_share))
     config.out.mkdir(parents=True, exist_ok=True)
     write_text(config.out / "pseudo_label.toml", to_toml(config))
     ignored = total = 0
     with torch.no_grad():
         for record in records:
             image = read_image(record.image)
-            probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, resize=resize,
-                                    flip=config.flip)[0]
-            confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
-            semantic = semantic.astype(np.uint8)
+            confidence, semantic = predicted(image)
             fused = None
             if det_model is not None:
                 tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)

@@ -59,6 +59,8 @@ class Sim2RealConfig:
     retrain_iterations: int = 150
     retrain_finetune: bool = field(default=True, metadata={"help": "start the retrain from the synthetic DeepLab"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
+    pseudo_class_share: float = field(default=0.0, metadata={"help": "class-balanced pseudo-labels: each class keeps "
+                                                                    "its most confident share (0: off)"})
     predict_scale: float = 1.0
     workers: int = 2
     device: str = "auto"

@@ -15,7 +15,7 @@ from segkit import labels
 from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
 from segkit.device import check_device_name
-from segkit.errors import UserError
+from segkit.errors import UserError, check_fraction
 from segkit.train import DetRecipe, SegRecipe
 
 PAPER = Path(__file__).with_name("paper_table2.json")  # package data: a wheel install has it too
@@ -54,6 +54,8 @@ class Table2Config:
     retrain_iterations: int = 120000
     retrain_finetune: bool = field(default=False, metadata={"help": "start the retrain from the model that made the pseudo-labels"})
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
+    pseudo_class_share: float = field(default=0.0, metadata={"help": "class-balanced pseudo-labels: each class keeps "
+                                                                    "its most confident share (0: off)"})
     predict_scale: float = field(default=0.5, metadata={"help": "DeepLab sees val images at this scale"})
     seed: int = field(default=0, metadata={"help": "every model's training seed (data order, augmentation, init)"})
     workers: int = 4
@@ -81,6 +83,7 @@ def check_suite_settings(config, rows) -> None:
     if not (math.isfinite(config.predict_scale) and config.predict_scale > 0):
         raise UserError(f"--predict-scale: expected a number above 0, got {config.predict_scale}")
     check_device_name(config.device)
+    check_fraction("--pseudo-class-share", config.pseudo_class_share)
     config.seg.check("seg")
     config.det.check("det")
 
@@ -182,6 +185,7 @@ class Suite:
             images = 0
             for data in self.config.unlabeled:
                 settings = PseudoLabelConfig(seg=seg, det=det, data=data, mode=self.config.pseudo_mode, out=folder,
+                                             class_share=self.config.pseudo_class_share,
                                              scale=self.config.predict_scale, device=self.config.device,
                                              roots=self.config.roots)
                 images += run(settings)["images"]

@@ -44,3 +44,23 @@ def test_both_modes_write_a_dataset_the_catalog_reads(tmp_path, mini_copy, capsy
             assert not np.isin(train_ids, foreground).any()
     assert main(["check-dataset", str(tmp_path / "pseudo_background")]) == 0
     assert "pseudo-labels for 1 images" in capsys.readouterr().out
+
+
+def test_class_balanced_thresholds_keep_the_stated_share_of_each_class():
+    import numpy as np
+
+    from segkit.pseudo_label import BINS, confidence_histograms, pseudo_labels, share_thresholds
+
+    rng = np.random.default_rng(0)
+    semantic = np.where(rng.random((200, 300)) < 0.9, 0, 13).astype(np.uint8)  # road 90%, car 10%
+    confidence = np.where(semantic == 0, rng.uniform(0.8, 1.0, semantic.shape), rng.uniform(0.3, 0.7, semantic.shape))
+    confidence = confidence.astype(np.float32)
+    thresholds = share_thresholds(confidence_histograms(semantic, confidence), 0.4)
+    kept = pseudo_labels(semantic, confidence, mode="background", thresholds=thresholds) != 255
+    road_share = kept[semantic == 0].mean()
+    car_share = (confidence[semantic == 13] >= thresholds[13]).mean()  # background mode ignores things anyway
+    for share, width in ((road_share, 0.2), (car_share, 0.4)):  # at least the share, at most one bin more
+        assert 0.4 <= share <= 0.4 + 2.0 / (BINS * width), share  # one threshold of 0.9 would keep no car pixel
+    assert thresholds[0] > 0.85 and 0.5 < thresholds[13] < 0.6
+    everything = share_thresholds(confidence_histograms(semantic, confidence), 1.0)
+    assert (confidence >= everything[semantic]).all()

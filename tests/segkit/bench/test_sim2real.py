@@ -112,6 +112,7 @@ def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
                               (dict(workers=-1), "--workers: expected at least 0, got -1"),  # before: both found late
                               (dict(generate_workers=0), "--generate-workers: expected at least 1, got 0"),
                               (dict(seed=-1), "--seed: expected at least 0, got -1"),
+                              (dict(pseudo_class_share=1.5), "--pseudo-class-share: expected a number from 0 to 1"),
                               (dict(generate_config=tmp_path / "none.toml"), "none.toml: file not found")):
         with pytest.raises(UserError, match=message):
             Sim2RealConfig(**settings)
