@@ -1,0 +1,139 @@
+"""Learning more from synthetic images alone (issue 22): each option alone, on CamVid val, over two seeds.
+
+    python benchmarks/generalisation.py --camvid DIR --base runs/sim2real_seeds [--runs runs/generalisation]
+                                        [--variant NAME ...] [--seeds 0 1]
+
+``--base`` is the runs folder of ``benchmarks/sim2real_seeds.py`` (its seedS/ folders: the synthetic data and the
+trained models of ``segkit bench sim2real --seed S``). Two kinds of variant:
+- appearance (``--seg-augment``): the synthetic-only DeepLab retrained on seed 0's synthetic images with the
+  training seed S, so only the augmentation and the training seed change;
+- pseudo-labels (``--pseudo-mode``, ``--pseudo-class-share``): seed S's DeepLab and Mask R-CNN copied from the base
+  run (not retrained), then pseudo-labels, the retrain and its fusion.
+Each compares with its own baseline row. Stages are cached (a rerun continues); the table, JSON and chart go to
+benchmarks/results/generalisation/. CamVid val numbers: tuned on, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "generalisation"
+# name -> (kind, what it changes, extra `segkit bench sim2real` flags)
+VARIANTS = {
+    "baseline": ("appearance", "issue 20's recipe, no augmentation", []),
+    "photometric": ("appearance", "strong colour, hue, gamma, blur, noise, JPEG", ["--seg-augment", "photometric"]),
+    "fourier": ("appearance", "PASTA amplitude-spectrum perturbation", ["--seg-augment", "fourier"]),
+    "background": ("pseudo", "the paper's background-mode pseudo-labels (the base run itself)", []),
+    "fused": ("pseudo", "pseudo-labels from the fused map: the detector's things kept", ["--pseudo-mode", "fused"]),
+    "share50": ("pseudo", "background mode, each class keeps its most confident 50% (CBST)",
+                ["--pseudo-class-share", "0.5"]),
+    "fused_share50": ("pseudo", "fused mode and class shares of 50%",
+                      ["--pseudo-mode", "fused", "--pseudo-class-share", "0.5"]),
+}
+ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
+
+
+COPIED = ("train seg veis", "train det veis", "predict det veis")  # the base run's stages a pseudo variant reuses
+
+
+def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
+    kind, _, flags = VARIANTS[name]
+    source = base / ("seed0" if kind == "appearance" else f"seed{seed}")
+    out = source if name == "background" else runs / f"{name}_s{seed}"  # background: the base run's own rows
+    if name != "background":
+        if kind == "pseudo":
+            for part in ("models/seg_veis", "models/det_veis", "predictions/det_veis"):
+                if not (out / part).exists():
+                    shutil.copytree(source / part, out / part)
+        command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--camvid", str(camvid),
+                   "--veis", str(source / "data" / "source"), "--seed", str(seed), "--out", str(out),
+                   "--progress", "false", *[a for row in ROWS[kind] for a in ("--only", row)], *flags]
+        if subprocess.run(command).returncode != 0:
+            raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
+    report = json.loads((out / "sim2real.json").read_text())
+    seconds = [v for k, v in report["stage_seconds"].items() if not (kind == "pseudo" and k in COPIED)
+               and (kind == "pseudo" or "oracle" not in k)]
+    if name == "background":  # its own pseudo-label, retrain and fusion stages only
+        seconds = [v for k, v in report["stage_seconds"].items() if "retrain" in k or "pseudo" in k or "psgt" in k]
+    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": round(sum(seconds) / 60, 1)}
+
+
+def _spread(values: list[float]) -> str:
+    mean = statistics.fmean(values)
+    return f"{mean:.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{mean:.1f}"
+
+
+def write_table(results: dict, seeds: list[int]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lines = ["# Learning more from synthetic images alone: CamVid val", "",
+             f"mIoU (%) per seed and mean ± sd over seeds {', '.join(map(str, seeds))}; appearance variants: the "
+             "synthetic-only DeepLab retrained on seed 0's 600 images; pseudo-label variants: seed S's models, new "
+             "pseudo-labels of CamVid train (labels unused), the retrain and its fusion.", "",
+             "| variant | kind | change | row | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | things | stuff |"
+             " Car | Pedestrian | Bicyclist | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 7)]
+    for name, per_seed in results.items():
+        kind, change, _ = VARIANTS[name]
+        for row in ROWS[kind]:
+            cells = [per_seed[s][row] for s in seeds if s in per_seed]
+            miou = [c["mIoU"] for c in cells]
+            lines.append(f"| {name} | {kind} | {change} | {row} | " + " | ".join(f"{m:.1f}" for m in miou) + " | "
+                         f"**{_spread(miou)}** | {_spread([c['mIoU_things'] for c in cells])} | "
+                         f"{_spread([c['mIoU_stuff'] for c in cells])} | "
+                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) for k in ("Car", "Pedestrian", "Bicyclist"))
+                         + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
+    lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
+              "pseudo-labels, the retrain, its prediction and fusion). Machine: this project's 2-core CPU, no GPU."]
+    (RESULTS / "generalisation.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "generalisation.json").write_text(json.dumps({"variants": {n: VARIANTS[n][:2] for n in results},
+                                                             "results": results}, indent=1) + "\n")
+    _chart(results, seeds)
+
+
+def _chart(results: dict, seeds: list[int]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [(f"{name}\n{row}", [results[name][s][row]["mIoU"] for s in seeds if s in results[name]])
+            for name in results for row in ROWS[VARIANTS[name][0]]]
+    figure, axes = plt.subplots(figsize=(10, 3.5))
+    for x, (_, values) in enumerate(bars):
+        axes.bar(x, statistics.fmean(values), 0.6, yerr=statistics.stdev(values) if len(values) > 1 else 0, capsize=3,
+                 color="#9ab")
+        axes.plot([x] * len(values), values, "k.")
+    axes.set_xticks(range(len(bars)), [label for label, _ in bars], fontsize=7)
+    axes.set_ylabel("mIoU on CamVid val (%)")
+    figure.tight_layout()
+    figure.savefig(RESULTS / "generalisation.png", dpi=80)
+    plt.close(figure)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--camvid", type=Path, required=True)
+    parser.add_argument("--base", type=Path, required=True, help="benchmarks/sim2real_seeds.py's runs folder")
+    parser.add_argument("--runs", type=Path, default=Path("runs/generalisation"))
+    parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="default: every variant")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    args = parser.parse_args(argv)
+    if not (args.camvid / "val.txt").is_file():
+        parser.error(f"--camvid {args.camvid}: no val.txt there (a CamVid folder as distributed)")
+    missing = [s for s in args.seeds if not (args.base / f"seed{s}" / "sim2real.json").is_file()]
+    if missing:
+        parser.error(f"--base {args.base}: no finished seed{missing[0]}/ (run benchmarks/sim2real_seeds.py first)")
+    results = {}
+    for name in args.variant or list(VARIANTS):
+        results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) for seed in args.seeds}
+        write_table(results, args.seeds)
+    print((RESULTS / "generalisation.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
