@@ -15,7 +15,7 @@ import numpy as np
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.device import check_device_name
+from segkit.device import check_device_name, choose_device
 from segkit.errors import UserError, check_fraction
 
 
@@ -151,8 +151,6 @@ def predict(config: PredictConfig) -> dict:
     from segkit.formats.coco import CocoBuilder
     from segkit.formats.png import write_png
     from segkit.models.outputs import detections_to_coco
-
-    from segkit.device import choose_device
 
     device = choose_device(config.device)
     records = catalog.records_for(config.data, roots=config.roots)

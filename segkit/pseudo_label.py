@@ -18,7 +18,7 @@ from segkit import labels
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.device import check_device_name
+from segkit.device import check_device_name, choose_device
 from segkit.errors import UserError, check_fraction
 
 
@@ -115,8 +115,6 @@ def run(config: PseudoLabelConfig) -> dict:
     from segkit.fuse import FusionRules, decode_detections, fuse
     from segkit.models.outputs import detections_to_coco
     from segkit.predict import input_resize, load_model, segment
-
-    from segkit.device import choose_device
 
     device = choose_device(config.device)
     records = catalog.records_for(config.data, roots=config.roots)

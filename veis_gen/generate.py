@@ -273,9 +273,9 @@ def differing(settings: dict, other: dict, keys=CONTENT_SETTINGS) -> list[str]:
             if settings.get(key, defaults.get(key)) != other.get(key, defaults.get(key))]
 
 
-def recorded_settings(config: GenerateConfig) -> str:
+def recorded_settings(config: GenerateConfig, streams: int = RANDOM_STREAMS) -> str:
     """veis_config.toml's text: the content settings, and which random-stream scheme drew the images."""
-    return to_toml(_recorded(config)) + f"random_streams = {RANDOM_STREAMS}\n"
+    return to_toml(_recorded(config)) + f"random_streams = {streams}\n"
 
 
 def existing_output(out: Path) -> dict | None:

@@ -18,12 +18,11 @@ import os
 import shutil
 from pathlib import Path
 
-from segkit.config import to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_json, write_text
 from veis_gen.generate import (CONFIG_NAME, CONTENT_SETTINGS, SLURM_MINUTES, GenerateConfig, SlurmSettings, check_out,
-                               differing, existing_output, generate, meta_files, read_settings, write_coco,
-                               write_settings)
+                               differing, existing_output, generate, meta_files, read_settings, recorded_settings,
+                               write_coco, write_settings)
 
 SHARDS = ".shards"
 LOGS = ".slurm"
@@ -188,8 +187,9 @@ def merge(sources: list[Path], out: Path, split: str | None = None) -> dict:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target.with_name(target.name + ".part"))
         os.replace(target.with_name(target.name + ".part"), target)
-    merged = GenerateConfig(**{**first, "out": out, "shard": "0/1", "pack": tuple(first["pack"])})
-    write_text(out / CONFIG_NAME, to_toml(merged))
+    settings = {k: v for k, v in first.items() if k != "random_streams"}
+    merged = GenerateConfig(**{**settings, "out": out, "shard": "0/1", "pack": tuple(first["pack"])})
+    write_text(out / CONFIG_NAME, recorded_settings(merged, first.get("random_streams", 1)))
     coco = write_coco(out, shard_split)
     return {"copied": len(planned), "images": len(meta_files(out, shard_split)), "coco": str(coco), "missing": missing,
             "split": shard_split}

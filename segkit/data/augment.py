@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from segkit.data.transforms import jitter
-
 AUGMENTS = ("photometric", "fourier")
 
 
@@ -27,6 +25,15 @@ def _hue_rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     rotate = np.array([[1, 0, 0], [0, np.cos(angle), -np.sin(angle)], [0, np.sin(angle), np.cos(angle)]], np.float32)
     matrix = np.linalg.inv(to_yiq) @ rotate @ to_yiq
     return image @ matrix.T.astype(np.float32)
+
+
+def jitter(image: np.ndarray, rng: np.random.Generator, brightness: float, contrast: float, saturation: float) -> np.ndarray:
+    """Brightness, contrast and saturation of a float image, each scaled by a factor drawn within 1 +- its amount."""
+    image = image * rng.uniform(1 - brightness, 1 + brightness)
+    mean = image.mean()
+    image = (image - mean) * rng.uniform(1 - contrast, 1 + contrast) + mean
+    grey = image.mean(axis=2, keepdims=True)
+    return (image - grey) * rng.uniform(1 - saturation, 1 + saturation) + grey
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from segkit.data.augment import augment_step, jitter
 from segkit.errors import UserError
 
 IGNORE = 255
@@ -112,15 +113,6 @@ class ColorJitter:
         return {**sample, "image": np.clip(image, 0, 255).astype(np.uint8)}
 
 
-def jitter(image: np.ndarray, rng: np.random.Generator, brightness: float, contrast: float, saturation: float) -> np.ndarray:
-    """Brightness, contrast and saturation of a float image, each scaled by a factor drawn within 1 +- its amount."""
-    image = image * rng.uniform(1 - brightness, 1 + brightness)
-    mean = image.mean()
-    image = (image - mean) * rng.uniform(1 - contrast, 1 + contrast) + mean
-    grey = image.mean(axis=2, keepdims=True)
-    return (image - grey) * rng.uniform(1 - saturation, 1 + saturation) + grey
-
-
 @dataclass
 class Compose:
     steps: list
@@ -136,7 +128,6 @@ def training_transforms(*, scale: float = 1.0, resize: int = 0, random_scale: tu
                         augment: tuple[str, ...] = ()) -> Compose:
     """The usual recipe: resize (by ``scale``, the paper's 0.5, or to a shorter side of ``resize``), random scale,
     crop, flip, optional colour jitter, then the appearance augmentations named in ``augment`` (segkit.data.augment)."""
-    from segkit.data.augment import augment_step
 
     steps: list = []
     if resize:

@@ -15,7 +15,7 @@ import numpy as np
 
 from segkit.config import to_toml
 from segkit.data.catalog import roots_field
-from segkit.device import check_device_name
+from segkit.device import check_device_name, choose_device
 from segkit.errors import UserError
 
 PAPER = {"domain_shape": 70.0, "domain_texture": 95.1, "object_shape_synthetic": 89.2, "object_shape_real": 81.0,
@@ -100,8 +100,6 @@ def train_and_test(config: StudyConfig, train_x, train_y, tests: dict, classes: 
     import torch
 
     torch.manual_seed(config.seed)
-    from segkit.device import choose_device
-
     device = choose_device(config.device)
     network = _network(config.model, classes, config.init).to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
