@@ -38,9 +38,6 @@ VARIANTS = {
 ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
 
 
-COPIED = ("train seg veis", "train det veis", "predict det veis")  # the base run's stages a pseudo variant reuses
-
-
 def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
     kind, _, flags = VARIANTS[name]
     source = base / ("seed0" if kind == "appearance" else f"seed{seed}")
@@ -56,11 +53,14 @@ def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
         if subprocess.run(command).returncode != 0:
             raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
     report = json.loads((out / "sim2real.json").read_text())
-    seconds = [v for k, v in report["stage_seconds"].items() if not (kind == "pseudo" and k in COPIED)
-               and (kind == "pseudo" or "oracle" not in k)]
-    if name == "background":  # its own pseudo-label, retrain and fusion stages only
-        seconds = [v for k, v in report["stage_seconds"].items() if "retrain" in k or "pseudo" in k or "psgt" in k]
-    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": round(sum(seconds) / 60, 1)}
+    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(kind, report["stage_seconds"])}
+
+
+def _minutes(kind: str, stage_seconds: dict) -> float:
+    """The stages a variant runs itself: DeepLab's training and prediction, or the pseudo-labels, the retrain and
+    its fusion (a base run's other stages, and models a pseudo variant copied, not counted)."""
+    own = ("seg veis", "deeplab") if kind == "appearance" else ("pseudo", "retrain", "psgt")
+    return round(sum(v for k, v in stage_seconds.items() if any(part in k for part in own)) / 60, 1)
 
 
 def _spread(values: list[float]) -> str:

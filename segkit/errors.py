@@ -15,6 +15,13 @@ def check_fraction(flag: str, value: float) -> None:
         raise UserError(f"{flag}: expected a number from 0 to 1, got {value}")
 
 
+def check_at_least(config, minimums: dict[str, int]) -> None:
+    """Each named setting of ``config`` is at least its minimum; the flag is the setting's name with dashes."""
+    for name, least in minimums.items():
+        if getattr(config, name) < least:
+            raise UserError(f"--{name.replace('_', '-')}: expected at least {least}, got {getattr(config, name)}")
+
+
 def run_command(prog: str, command: Callable[[], int]) -> int:
     """Run a CLI command: a UserError, or a file system error naming its file (a read-only folder, a full
     disk, a file where a folder should be), becomes one line on stderr and exit status 2."""

@@ -16,7 +16,7 @@ from segkit.config import to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
 from segkit.device import check_device_name, choose_device
-from segkit.errors import UserError, check_fraction
+from segkit.errors import UserError, check_at_least, check_fraction
 
 
 @dataclass
@@ -48,8 +48,7 @@ class PredictConfig:
         check_input_size(self.scale, self.resize)
         check_fraction("--score-threshold", self.score_threshold)
         check_fraction("--mask-threshold", self.mask_threshold)
-        if self.batch_size < 1:
-            raise UserError(f"--batch-size: expected at least 1, got {self.batch_size}")
+        check_at_least(self, {"batch_size": 1})
         if self.window and (len(self.window) != 2 or min(self.window) < 1):
             raise UserError(f"--window: expected a height and a width of at least 1 pixel, got {list(self.window)}")
 

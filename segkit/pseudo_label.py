@@ -129,11 +129,11 @@ def run(config: PseudoLabelConfig) -> dict:
         probabilities = segment(seg_model, normalise(image)[None].to(device), scale=config.scale, resize=resize,
                                 flip=config.flip)[0]
         confidence, semantic = (t.cpu().numpy() for t in probabilities.max(0))
-        return confidence, semantic.astype(np.uint8)
+        return semantic.astype(np.uint8), confidence
 
     if config.class_share > 0:  # a first pass for the class-balanced thresholds: predictions are deterministic
         with torch.no_grad():
-            counts = sum(confidence_histograms(*predicted(read_image(r.image))[::-1]) for r in records)
+            counts = sum(confidence_histograms(*predicted(read_image(r.image))) for r in records)
         thresholds = np.maximum(thresholds, share_thresholds(counts, config.class_share))
     config.out.mkdir(parents=True, exist_ok=True)
     write_text(config.out / "pseudo_label.toml", to_toml(config))
@@ -141,7 +141,7 @@ def run(config: PseudoLabelConfig) -> dict:
     with torch.no_grad():
         for record in records:
             image = read_image(record.image)
-            confidence, semantic = predicted(image)
+            semantic, confidence = predicted(image)
             fused = None
             if det_model is not None:
                 tensor = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1) / 255.0).to(device)

@@ -10,7 +10,7 @@ from pathlib import Path
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
 from segkit.device import check_device_name
-from segkit.errors import UserError
+from segkit.errors import UserError, check_at_least
 
 
 @dataclass
@@ -84,9 +84,7 @@ class TrainConfig:
             raise UserError("--crop: give height and width")
         if len(self.random_scale) not in (0, 2):
             raise UserError("--random-scale: give min and max (or nothing)")
-        for name in ("iterations", "batch_size", "log_every", "checkpoint_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        check_at_least(self, dict.fromkeys(("iterations", "batch_size", "log_every", "checkpoint_every"), 1))
         if not math.isfinite(self.checkpoint_minutes) or self.checkpoint_minutes < 0:
             raise UserError(f"--checkpoint-minutes: expected 0 or more, got {self.checkpoint_minutes}")
         self._check_optimisation()

@@ -5,6 +5,8 @@ import json
 import time
 from pathlib import Path
 
+from segkit.formats.atomic import write_text
+
 
 class TrainingLog:
     """The run's record: log.jsonl (every ``log_every`` steps and each validation), TensorBoard when installed,
@@ -60,8 +62,6 @@ def _keep_until(path: Path, step: int) -> None:
     if step == 0:
         path.unlink()
         return
-    from segkit.formats.atomic import write_text
-
     write_text(path, "".join(line for line in path.read_text().splitlines(keepends=True) if 0 < _step(line) <= step))
 
 

@@ -25,7 +25,7 @@ from segkit.bench.stages import run_stage
 from segkit.bench.targets import generator_flags
 from segkit.bench.table2 import Suite, check_suite_settings, selected_rows
 from segkit.data.catalog import roots_field
-from segkit.errors import UserError
+from segkit.errors import UserError, check_at_least
 from segkit.train import DetRecipe, SegRecipe
 
 # The best of benchmarks/results/recipe_sweep (CamVid val: oracle 54.3, synthetic only 34.2; the former SGD recipe
@@ -69,9 +69,7 @@ class Sim2RealConfig:
     def __post_init__(self):
         self.out = Path(self.out)
         check_suite_settings(self, ROWS)
-        for name in ("source_count", "generate_workers"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')}: expected at least 1, got {getattr(self, name)}")
+        check_at_least(self, {"source_count": 1, "generate_workers": 1})
         if self.generate_config is not None and not Path(self.generate_config).is_file():
             raise UserError(f"--generate-config {self.generate_config}: file not found")
 

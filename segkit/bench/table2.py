@@ -15,7 +15,7 @@ from segkit import labels
 from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
 from segkit.device import check_device_name
-from segkit.errors import UserError, check_fraction
+from segkit.errors import UserError, check_at_least, check_fraction
 from segkit.train import DetRecipe, SegRecipe
 
 PAPER = Path(__file__).with_name("paper_table2.json")  # package data: a wheel install has it too
@@ -77,9 +77,7 @@ def check_suite_settings(config, rows) -> None:
             raise UserError(f"--only: unknown row {row!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
-    for name, least in (("retrain_iterations", 1), ("workers", 0), ("seed", 0)):
-        if getattr(config, name) < least:
-            raise UserError(f"--{name.replace('_', '-')}: expected at least {least}, got {getattr(config, name)}")
+    check_at_least(config, {"retrain_iterations": 1, "workers": 0, "seed": 0})
     if not (math.isfinite(config.predict_scale) and config.predict_scale > 0):
         raise UserError(f"--predict-scale: expected a number above 0, got {config.predict_scale}")
     check_device_name(config.device)
