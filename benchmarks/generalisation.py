@@ -28,6 +28,13 @@ VARIANTS = {
     "baseline": ("appearance", "issue 20's recipe, no augmentation", []),
     "photometric": ("appearance", "strong colour, hue, gamma, blur, noise, JPEG", ["--seg-augment", "photometric"]),
     "fourier": ("appearance", "PASTA amplitude-spectrum perturbation", ["--seg-augment", "fourier"]),
+    "copy_paste": ("appearance", "another synthetic image's people, riders, two-wheelers, signs, lights pasted into half "
+                   "the images", ["--seg-copy-paste", "0.5"]),
+    "rare_class": ("appearance", "rare-class sampling, temperature 0.01 (DAFormer)", ["--seg-rare-class-sampling", "0.01"]),
+    "mixstyle": ("appearance", "MixStyle after the backbone's stride-4 and stride-8 stages",
+                 ["--seg-feature-style", "mixstyle"]),
+    "feature_distance": ("appearance", "distance to the frozen ImageNet backbone's features on thing pixels, weight 0.005",
+                         ["--seg-feature-distance", "0.005"]),
     "background": ("pseudo", "the paper's background-mode pseudo-labels (the base run itself)", []),
     "fused": ("pseudo", "pseudo-labels from the fused map: the detector's things kept", ["--pseudo-mode", "fused"]),
     "share50": ("pseudo", "background mode, each class keeps its most confident 50% (CBST)",
@@ -75,7 +82,7 @@ def write_table(results: dict, seeds: list[int]) -> None:
              "synthetic-only DeepLab retrained on seed 0's 600 images; pseudo-label variants: seed S's models, new "
              "pseudo-labels of CamVid train (labels unused), the retrain and its fusion.", "",
              "| variant | kind | change | row | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | things | stuff |"
-             " Car | Pedestrian | Bicyclist | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 7)]
+             " Car | Pedestrian | Bicyclist | SignSymbol | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 8)]
     for name, per_seed in results.items():
         kind, change, _ = VARIANTS[name]
         for row in ROWS[kind]:
@@ -84,7 +91,7 @@ def write_table(results: dict, seeds: list[int]) -> None:
             lines.append(f"| {name} | {kind} | {change} | {row} | " + " | ".join(f"{m:.1f}" for m in miou) + " | "
                          f"**{_spread(miou)}** | {_spread([c['mIoU_things'] for c in cells])} | "
                          f"{_spread([c['mIoU_stuff'] for c in cells])} | "
-                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) for k in ("Car", "Pedestrian", "Bicyclist"))
+                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) for k in ("Car", "Pedestrian", "Bicyclist", "SignSymbol"))
                          + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
               "pseudo-labels, the retrain, its prediction and fusion). Machine: this project's 2-core CPU, no GPU."]

@@ -25,6 +25,8 @@ from segkit.train_log import TrainingLog
 
 def build_datasets(config: TrainConfig, *, training: bool = True):
     from segkit.data import catalog
+    from segkit.data.balance import RareClassSampling
+    from segkit.data.copy_paste import CopyPaste
     from segkit.data.torch_data import InstanceDataset, MixedDataset, SemanticDataset
     from segkit.data.transforms import Compose, Resize, training_transforms
 
@@ -33,12 +35,17 @@ def build_datasets(config: TrainConfig, *, training: bool = True):
         transforms = training_transforms(scale=config.scale, resize=config.resize, random_scale=tuple(config.random_scale) or None,
                                          crop=tuple(config.crop) or None, flip=config.flip, color_jitter=config.color_jitter,
                                          augment=tuple(config.augment))
-        parts = []
+        sources = []
         for name in config.train:
             records = [r for r in catalog.get(name, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
             if not records:
                 raise UserError(f"{name}: no labelled images for {config.task} training")
-            parts.append(kind(records, transforms, seed=config.seed))
+            sources.append(records)
+        if config.copy_paste:  # donors from every source with instance maps: synthetic objects into real images too
+            transforms = Compose([CopyPaste([r for records in sources for r in records], config.copy_paste), transforms])
+        parts = [kind(records, transforms, seed=config.seed) for records in sources]
+        if config.rare_class_sampling:
+            parts = [RareClassSampling(part, config.rare_class_sampling, seed=config.seed) for part in parts]
         return MixedDataset(parts, list(config.train_ratios) or None, seed=config.seed)
     records = [r for r in catalog.get(config.val, roots=config.roots) if (r.label if config.task == "seg" else r.instances)]
     resize = Resize(scale=config.scale, short_side=config.resize or None)
@@ -96,6 +103,17 @@ def build_training(config: TrainConfig, device):
     return model, optimizer, build_scheduler(optimizer, config), _autocast(config, device)
 
 
+def attach_generalisation(model, config: TrainConfig):
+    """--feature-style's hooks on the model (their handles) and --feature-distance's loss (None when off). Made before
+    a resume loads last.pt, so the distance is to the backbone as the run started."""
+    from segkit.models.generalise import FeatureDistance, attach_feature_style
+
+    if config.task != "seg":
+        return [], None
+    return attach_feature_style(model, config.feature_style), (FeatureDistance(model, config.feature_distance)
+                                                              if config.feature_distance else None)
+
+
 def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict | None:
     """Load out/last.pt into the model, optimiser, schedule and scaler; the checkpoint, for what else it holds.
     None when a kill came before the first checkpoint: the run starts over."""
@@ -132,16 +150,21 @@ def restore_random_state(checkpoint: dict, device) -> None:
         torch.cuda.set_rng_state(checkpoint["cuda_rng"], device)
 
 
-def train_one_step(model, images, targets, optimizer, scheduler, amp, config: TrainConfig, device, step: int) -> dict:
+def train_one_step(model, images, targets, optimizer, scheduler, amp, config: TrainConfig, device, step: int, *,
+                   feature_distance=None) -> dict:
     """One optimiser step on one batch; the losses it saw (``loss``, and each part of it)."""
     import torch
 
     autocast, scaler = amp
     with autocast, _explain_batch_norm(config):
         if config.task == "seg":
+            targets = targets.to(device)
             logits = model(images.to(device, non_blocking=True))
-            loss = torch.nn.functional.cross_entropy(logits.float(), targets.to(device), ignore_index=255)
+            loss = torch.nn.functional.cross_entropy(logits.float(), targets, ignore_index=255)
             parts = {"loss_ce": loss.item()}
+            if feature_distance is not None:
+                distance = feature_distance(targets)
+                loss, parts["loss_feature_distance"] = loss + distance, distance.item()
         else:
             images = [image.to(device) for image in images]
             targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
@@ -181,6 +204,7 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     torch.manual_seed(config.seed)
     dataset = StepSamples(build_datasets(config), seed=config.seed)
     model, optimizer, scheduler, amp = build_training(config, device)
+    styles, distance = attach_generalisation(model, config)
     config.out.mkdir(parents=True, exist_ok=True)  # after the model and data are known good: no empty folder
     resumed = _resume(config, model, optimizer, scheduler, amp[1]) if config.resume else None
     start, best = (resumed["step"], resumed.get("best", -math.inf)) if resumed else (0, -math.inf)
@@ -199,12 +223,15 @@ def train(config: TrainConfig, *, stop_after: int | None = None) -> dict:
     step, saved_at = start, time.monotonic()
     while step < config.iterations:
         images, targets = next(batches)
-        losses = train_one_step(model, images, targets, optimizer, scheduler, amp, config, device, step)
+        losses = train_one_step(model, images, targets, optimizer, scheduler, amp, config, device, step,
+                                feature_distance=distance)
         step += 1
         if processes.main:  # the other processes only train
             log.step(step, losses, scheduler.get_last_lr()[0])
             last = step == config.iterations
             if last and config.task == "seg" and config.precise_bn > 0:  # before the last validation and save
+                for handle in styles:  # the statistics of the images as they are, not as perturbed
+                    handle.remove()
                 _precise_batch_norm(_unwrap(model), loader, config, device)
             metric = None
             if config.val and ((config.val_every and step % config.val_every == 0) or last):

@@ -10,7 +10,7 @@ from pathlib import Path
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
 from segkit.device import check_device_name
-from segkit.errors import UserError, check_at_least
+from segkit.errors import UserError, check_at_least, check_fraction
 
 
 @dataclass
@@ -44,6 +44,14 @@ class TrainConfig:
     color_jitter: bool = False
     augment: tuple[str, ...] = field(default=(), metadata={"help": "appearance augmentations, repeatable: photometric "
                                                                     "(colour, gamma, blur, noise, JPEG), fourier (PASTA)"})
+    rare_class_sampling: float = field(default=0.0, metadata={"help": "draw training images by rare-class sampling at "
+                                                                       "this temperature (DAFormer: 0.01; 0: off)"})
+    copy_paste: float = field(default=0.0, metadata={"help": "the share of training images that get another synthetic "
+                                                            "image's people, riders, two-wheelers, signs and lights pasted"})
+    feature_style: str = field(default="none", metadata={"help": "seg: none or mixstyle: the early backbone blocks' "
+                                                                "feature statistics mixed between the batch's images"})
+    feature_distance: float = field(default=0.0, metadata={"help": "seg: weight of the distance to the frozen ImageNet "
+                                                                  "backbone's features on thing pixels (DAFormer: 0.005; 0: off)"})
     batch_norm: str = field(default="train", metadata={"help": "train, or frozen: the backbone's BatchNorm "
                                                               "statistics stay as initialised"})
     min_size: int = field(default=1024, metadata={"help": "det: Mask R-CNN's resize (shorter side)"})
@@ -113,13 +121,26 @@ class TrainConfig:
         for name in self.augment:
             if name not in AUGMENTS:
                 raise UserError(f"--augment: expected {' or '.join(AUGMENTS)}, got {name!r}")
+        self._check_generalisation()
         if self.batch_norm not in ("train", "frozen"):
             raise UserError(f"--batch-norm: expected train or frozen, got {self.batch_norm!r}")
+
+    def _check_generalisation(self):
+        from segkit.models.generalise import FEATURE_STYLES
+
+        check_fraction("--copy-paste", self.copy_paste)
+        for name in ("rare_class_sampling", "feature_distance"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise UserError(f"--{name.replace('_', '-')}: expected a number of 0 or more (0: off), got {getattr(self, name)}")
+        if self.feature_style not in FEATURE_STYLES:
+            raise UserError(f"--feature-style: expected {' or '.join(FEATURE_STYLES)}, got {self.feature_style!r}")
+        if self.task == "det" and (self.feature_style != "none" or self.feature_distance):
+            raise UserError("--feature-style and --feature-distance are for seg training (DeepLab), not det")
 
 
 SEG_RECIPE = ("model", "init", "iterations", "batch_size", "optimizer", "lr", "head_lr_mult", "betas", "weight_decay",
               "schedule", "warmup", "step_every", "scale", "resize", "random_scale", "crop", "color_jitter", "augment",
-              "batch_norm", "clip_grad")
+              "rare_class_sampling", "copy_paste", "feature_style", "feature_distance", "batch_norm", "clip_grad")
 DET_RECIPE = SEG_RECIPE + ("min_size", "max_size")
 
 

@@ -17,7 +17,7 @@ from segkit.errors import UserError
 IGNORE = 255
 
 
-def _resize(sample: dict, width: int, height: int) -> dict:
+def resize_sample(sample: dict, width: int, height: int) -> dict:
     out = dict(sample)
     out["image"] = np.asarray(Image.fromarray(sample["image"]).resize((width, height), Image.BILINEAR))
     for key in ("label", "instances"):
@@ -52,9 +52,9 @@ class Resize:
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
         height, width = sample["image"].shape[:2]
         if self.size is not None:
-            return _resize(sample, self.size[1], self.size[0])
+            return resize_sample(sample, self.size[1], self.size[0])
         scale = self.scale if self.short_side is None else short_side_scale(height, width, self.short_side)
-        return _resize(sample, max(1, round(width * scale)), max(1, round(height * scale)))
+        return resize_sample(sample, max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 @dataclass
@@ -65,7 +65,7 @@ class RandomScale:
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
         scale = float(rng.uniform(self.low, self.high))
         height, width = sample["image"].shape[:2]
-        return _resize(sample, max(1, round(width * scale)), max(1, round(height * scale)))
+        return resize_sample(sample, max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 @dataclass

@@ -139,6 +139,11 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--batch-norm", "off"], "--batch-norm: expected train or frozen, got 'off'"),
     (["--resize", "-1"], "--resize: expected a shorter side of at least 1 pixel"),
     (["--resize", "64", "--scale", "0.5"], "--resize: expected a shorter side of at least 1 pixel (0: off) and no --scale"),
+    (["--copy-paste", "1.5"], "--copy-paste: expected a number from 0 to 1, got 1.5"),
+    (["--rare-class-sampling", "-1"], "--rare-class-sampling: expected a number of 0 or more (0: off), got -1.0"),
+    (["--feature-distance", "nan"], "--feature-distance: expected a number of 0 or more (0: off), got nan"),
+    (["--feature-style", "perturb"], "--feature-style: expected none or mixstyle, got 'perturb'"),
+    (["--feature-style", "mixstyle"], "--feature-style knows EfficientNet and ResNet backbones only"),
 ])
 def test_bad_model_settings_are_one_line(tmp_path, mini_copy, capsys, argv, message):
     base = ["train", "seg", "--out", str(tmp_path / "o"), "--train", "cityscapes:val", "--cityscapes", str(mini_copy),

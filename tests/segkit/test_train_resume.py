@@ -105,3 +105,17 @@ def test_tensorboard_keeps_each_step_once_across_a_resume(tmp_path, mini_copy):
     events = accumulator.EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
     events.Reload()
     assert [event.step for event in events.Scalars("train/loss")] == [1, 2, 3, 4, 5]  # before: step 2 purged
+
+
+def test_issue_22s_options_resume_exactly_with_any_number_of_workers(tmp_path, mini_copy):
+    """Rare-class sampling, copy-paste, MixStyle and the feature distance: a stopped run resumed with two loader
+    workers ends with the weights of an unstopped one without workers."""
+    options = dict(model="deeplabv3plus_efficientnet_lite0", scale=0.25, iterations=4, checkpoint_every=2,
+                   checkpoint_minutes=0, rare_class_sampling=0.01, copy_paste=1.0, feature_style="mixstyle",
+                   feature_distance=0.01)
+    whole = train(_config(tmp_path, mini_copy, "whole", **options))
+    assert all("loss_feature_distance" in entry for entry in whole["history"])
+    train(_config(tmp_path, mini_copy, "cut", **options), stop_after=3)
+    train(_config(tmp_path, mini_copy, "cut", resume=True, workers=2, **options))
+    expected, resumed = _weights(tmp_path / "whole" / "last.pt"), _weights(tmp_path / "cut" / "last.pt")
+    assert all(torch.equal(value, resumed[key]) for key, value in expected.items())
