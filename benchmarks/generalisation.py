@@ -41,7 +41,11 @@ VARIANTS = {
                 ["--pseudo-class-share", "0.5"]),
     "fused_share50": ("pseudo", "fused mode and class shares of 50%",
                       ["--pseudo-mode", "fused", "--pseudo-class-share", "0.5"]),
+    "share50_round2": ("pseudo", "share50, then a second round: pseudo-labels from its retrained DeepLab, retrained again",
+                       ["--pseudo-class-share", "0.5", "--pseudo-rounds", "2"]),
 }
+# A variant that continues another's run: its first self-training round is copied from that run, not redone.
+CONTINUES = {"share50_round2": "share50"}
 ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
 
 
@@ -51,22 +55,28 @@ def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
     out = source if name == "background" else runs / f"{name}_s{seed}"  # background: the base run's own rows
     if name != "background":
         if kind == "pseudo":
-            for part in ("models/seg_veis", "models/det_veis", "predictions/det_veis"):
+            earlier = runs / f"{CONTINUES[name]}_s{seed}" if name in CONTINUES else source
+            parts = ("models/seg_veis", "models/det_veis", "predictions/det_veis")
+            for part in parts + (("models/seg_retrain", "pseudo") if name in CONTINUES else ()):
                 if not (out / part).exists():
-                    shutil.copytree(source / part, out / part)
+                    shutil.copytree(earlier / part, out / part)
         command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--camvid", str(camvid),
                    "--veis", str(source / "data" / "source"), "--seed", str(seed), "--out", str(out),
                    "--progress", "false", *[a for row in ROWS[kind] for a in ("--only", row)], *flags]
         if subprocess.run(command).returncode != 0:
             raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
     report = json.loads((out / "sim2real.json").read_text())
-    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(kind, report["stage_seconds"])}
+    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(name, report["stage_seconds"])}
 
 
-def _minutes(kind: str, stage_seconds: dict) -> float:
+def _minutes(name: str, stage_seconds: dict) -> float:
     """The stages a variant runs itself: DeepLab's training and prediction, or the pseudo-labels, the retrain and
-    its fusion (a base run's other stages, and models a pseudo variant copied, not counted)."""
-    own = ("seg veis", "deeplab") if kind == "appearance" else ("pseudo", "retrain", "psgt")
+    its fusion, or a continuing variant's later rounds (a base run's other stages, and what a variant copied, not
+    counted)."""
+    if name in CONTINUES:
+        own = ("round",)
+    else:
+        own = ("seg veis", "deeplab") if VARIANTS[name][0] == "appearance" else ("pseudo", "retrain", "psgt")
     return round(sum(v for k, v in stage_seconds.items() if any(part in k for part in own)) / 60, 1)
 
 
@@ -136,6 +146,8 @@ def main(argv=None) -> int:
         parser.error(f"--base {args.base}: no finished seed{missing[0]}/ (run benchmarks/sim2real_seeds.py first)")
     results = {}
     for name in args.variant or list(VARIANTS):
+        if name in CONTINUES and CONTINUES[name] not in results:
+            parser.error(f"--variant {name} continues {CONTINUES[name]}'s runs: name that variant before it")
         results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) for seed in args.seeds}
         write_table(results, args.seeds)
     print((RESULTS / "generalisation.md").read_text())

@@ -23,7 +23,7 @@ import numpy as np
 from segkit.bench.sim2real_report import ROWS, class_space, prediction_folder, write_report
 from segkit.bench.stages import run_stage
 from segkit.bench.targets import generator_flags
-from segkit.bench.table2 import Suite, check_suite_settings, selected_rows
+from segkit.bench.table2 import ROUNDS_HELP, Suite, check_suite_settings, pseudo_folder, row_key, selected_rows
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError, check_at_least
 from segkit.train import DetRecipe, SegRecipe
@@ -61,6 +61,7 @@ class Sim2RealConfig:
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
     pseudo_class_share: float = field(default=0.0, metadata={"help": "class-balanced pseudo-labels: each class keeps "
                                                                     "its most confident share (0: off)"})
+    pseudo_rounds: int = field(default=1, metadata={"help": ROUNDS_HELP})
     predict_scale: float = 1.0
     workers: int = 2
     device: str = "auto"
@@ -83,8 +84,9 @@ class Sim2RealSuite(Suite):
 
     def datasets(self, key: str) -> tuple[str, ...]:
         veis = f"veis:{self.source}"
-        return {"veis": (veis,), "retrain": (veis, f"pseudo:{self.config.out / 'pseudo'}"),
-                "oracle": (self.config.oracle,)}[key]
+        if key.startswith("retrain"):
+            return (veis, f"pseudo:{pseudo_folder(self.config.out, self.round_of(key))}")
+        return {"veis": (veis,), "oracle": (self.config.oracle,)}[key]
 
 
 def _generate(config: Sim2RealConfig, folder: Path, size: str) -> dict:
@@ -145,7 +147,7 @@ def run_sim2real(config: Sim2RealConfig) -> dict:
     results = {name: suite.row(name) for name in rows}
     detector = {}
     for name in rows:
-        kind, key = ROWS[name][1].split(":")
+        kind, key = row_key(config, ROWS[name][1])
         if kind == "fuse":
             detector[name] = detector_pixels(records, config.out / "predictions" / f"seg_{key}",
                                              prediction_folder(config, name) / "instances")

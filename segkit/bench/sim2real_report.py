@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from segkit.bench.stages import MARKER
+from segkit.bench.table2 import row_key
 from segkit.bench.targets import describe_generator
 from segkit.config import flat
 
@@ -25,7 +26,7 @@ PAPER_CAMVID = {"GTA5": 44.6, "GTA5+VEIS": 44.4, "Ours": 47.6, "Ours & pseudo-GT
 
 def prediction_folder(config, row: str) -> Path:
     """Where a row's train-id maps are: the fused ones for fusion rows, DeepLab's for the others."""
-    kind, key = ROWS[row][1].split(":")
+    kind, key = row_key(config, ROWS[row][1])
     return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
 
 
@@ -162,7 +163,8 @@ def _markdown(config, report: dict) -> str:
                  f"({config.seg.iterations} steps of {config.seg.batch_size}), detector {config.det.model} "
                  f"({config.det.iterations} steps of {config.det.batch_size}), both from {config.seg.init}. "
                  f"Pseudo-labels ({config.pseudo_mode}) on {', '.join(config.unlabeled)} (labels unused), retrain "
-                 f"{config.retrain_iterations} steps. The oracle trains the same segmenter on {config.oracle}. ")
+                 f"{config.retrain_iterations} steps"
+                 f"{f' in each of {config.pseudo_rounds} self-training rounds' if config.pseudo_rounds > 1 else ''}. The oracle trains the same segmenter on {config.oracle}. ")
     lines = [f"# Sim-to-real: synthetic training, real {config.target}", "",
              setup + f"IoU (%) on {config.target}; the paper's CamVid mIoU (Table 4) beside each row where it has one.", "",
              "| row | paper | mIoU | things | stuff | " + " | ".join(classes) + " |",

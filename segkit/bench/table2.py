@@ -33,6 +33,26 @@ DOWNLOAD = {
     "veis": "make it with: veis-gen generate --out <folder> --scenes mixed --count 61000",
 }
 
+ROUNDS_HELP = ("self-training rounds: each round after the first pseudo-labels the unlabeled images again with the "
+               "last round's retrained DeepLab and retrains from it")
+
+
+def retrain_key(round_: int) -> str:
+    """The models, predictions and pseudo-labels of self-training round ``round_`` (1: the paper's): the first keeps
+    the single-round names, so a finished run's first round serves a run of more rounds."""
+    return "retrain" if round_ == 1 else f"retrain_round{round_}"
+
+
+def pseudo_folder(out: Path, round_: int) -> Path:
+    return out / ("pseudo" if round_ == 1 else f"pseudo_round{round_}")
+
+
+def row_key(config, row_need: str) -> tuple[str, str]:
+    """A row's (kind, key) from its need ("seg:retrain"): the retrain rows take the last round's."""
+    kind, key = row_need.split(":")
+    return kind, retrain_key(config.pseudo_rounds) if key == "retrain" else key
+
+
 PAPER_DEEPLAB = SegRecipe(model="deeplab_largefov_vgg16", init="imagenet", iterations=120000, batch_size=1, lr=2.5e-4,
                        schedule="step", step_every=40000, scale=0.5, random_scale=())
 PAPER_MASK_RCNN = DetRecipe(model="maskrcnn_resnext101_64x4d_fpn", init="imagenet", iterations=200000, batch_size=1,
@@ -56,6 +76,7 @@ class Table2Config:
     pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
     pseudo_class_share: float = field(default=0.0, metadata={"help": "class-balanced pseudo-labels: each class keeps "
                                                                     "its most confident share (0: off)"})
+    pseudo_rounds: int = field(default=1, metadata={"help": ROUNDS_HELP})
     predict_scale: float = field(default=0.5, metadata={"help": "DeepLab sees val images at this scale"})
     seed: int = field(default=0, metadata={"help": "every model's training seed (data order, augmentation, init)"})
     workers: int = 4
@@ -77,7 +98,7 @@ def check_suite_settings(config, rows) -> None:
             raise UserError(f"--only: unknown row {row!r} (one of: {', '.join(rows)})")
     if config.pseudo_mode not in ("background", "fused"):
         raise UserError(f"--pseudo-mode: expected background or fused, got {config.pseudo_mode!r}")
-    check_at_least(config, {"retrain_iterations": 1, "workers": 0, "seed": 0})
+    check_at_least(config, {"retrain_iterations": 1, "pseudo_rounds": 1, "workers": 0, "seed": 0})
     if not (math.isfinite(config.predict_scale) and config.predict_scale > 0):
         raise UserError(f"--predict-scale: expected a number above 0, got {config.predict_scale}")
     check_device_name(config.device)
@@ -123,22 +144,34 @@ class Suite:
 
     def datasets(self, key: str) -> tuple[str, ...]:
         veis = f"veis:{self.config.veis}"
-        return {"gta5": ("gta5",), "veis": (veis,), "gta5_veis": ("gta5", veis),
-                "retrain": ("gta5", veis, f"pseudo:{self.config.out / 'pseudo'}")}[key]
+        if key.startswith("retrain"):
+            return ("gta5", veis, f"pseudo:{pseudo_folder(self.config.out, self.round_of(key))}")
+        return {"gta5": ("gta5",), "veis": (veis,), "gta5_veis": ("gta5", veis)}[key]
+
+    @staticmethod
+    def round_of(key: str) -> int:
+        return 1 if key == "retrain" else int(key.removeprefix("retrain_round"))
+
+    def teacher(self, round_: int) -> str:
+        """The DeepLab whose predictions make round ``round_``'s pseudo-labels (and whose weights its retrain starts
+        from with --retrain-finetune): the source one, then each round's retrained one."""
+        return self.pseudo_source if round_ == 1 else retrain_key(round_ - 1)
 
     # --- stages
     def train_seg(self, key: str) -> Path:
         folder = self.config.out / "models" / f"seg_{key}"
         recipe = self.config.seg.settings()
-        if key == "retrain":
+        if key.startswith("retrain"):
             from segkit.train import TrainConfig
 
+            round_ = self.round_of(key)
+            self.pseudo_labels(round_)
             # The warm-up keeps its share of a retrain of another length.
             share = self.config.retrain_iterations / recipe.get("iterations", TrainConfig.iterations)
             recipe["warmup"] = round(recipe.get("warmup", 0) * share)
             recipe["iterations"] = self.config.retrain_iterations
             if self.config.retrain_finetune:
-                recipe["init"] = str(self.train_seg(self.pseudo_source))
+                recipe["init"] = str(self.train_seg(self.teacher(round_)))
         return self._train("seg", key, folder, recipe)
 
     def train_det(self) -> Path:
@@ -173,11 +206,11 @@ class Suite:
         run_stage(folder, f"fuse {key}", lambda: fuse_folder(semantic, detections, folder, FusionRules()))
         return folder
 
-    def pseudo_labels(self) -> Path:
+    def pseudo_labels(self, round_: int) -> Path:
         from segkit.pseudo_label import PseudoLabelConfig, run
 
-        folder = self.config.out / "pseudo"
-        seg, det = self.train_seg(self.pseudo_source), self.train_det()
+        folder = pseudo_folder(self.config.out, round_)
+        seg, det = self.train_seg(self.teacher(round_)), self.train_det()
 
         def work():
             images = 0
@@ -189,18 +222,15 @@ class Suite:
                 images += run(settings)["images"]
             return {"images": images}
 
-        run_stage(folder, "pseudo-label", work)
+        run_stage(folder, "pseudo-label" if round_ == 1 else f"pseudo-label round {round_}", work)
         return folder
 
     def row(self, name: str) -> dict:
         from segkit.evaluation.files import evaluate_predictions
 
-        _, need = self.rows[name]
-        kind, key = need.split(":")
-        if key == "retrain":
-            self.pseudo_labels()
+        kind, key = row_key(self.config, self.rows[name][1])
         predictions = self.fuse(key) if kind == "fuse" else self.predict("seg", self.train_seg(key), key)
-        folder = self.config.out / "rows" / name
+        folder = self.config.out / "rows" / (name + key.removeprefix("retrain") if key.startswith("retrain") else name)
 
         def work():
             from segkit.data import catalog
@@ -210,7 +240,7 @@ class Suite:
 
             return {"metrics": strict_json(evaluate_predictions(records, predictions))["sem_seg"]}
 
-        return run_stage(folder, f"evaluate {name}", work)["metrics"]
+        return run_stage(folder, f"evaluate {folder.name}", work)["metrics"]
 
 
 def run_table2(config: Table2Config) -> dict:

@@ -80,6 +80,21 @@ def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatc
 
     assert read_png(out / "sim2real_examples.png").shape == (2 * 52, 7 * 68, 3)  # 2 images x (image, labels, 5 rows)
 
+    # A second self-training round reuses the first: new pseudo-labels from its retrained DeepLab, a retrain from it.
+    capsys.readouterr()
+    assert main(_argv(out, camvid_small, "--pseudo-rounds", "2", "--only", "deeplab_psgt", "--only", "ours_psgt")) == 0
+    err = capsys.readouterr().err
+    assert "[pseudo-label] done before, skipped" in err and "[train seg retrain] done before, skipped" in err
+    assert "[pseudo-label round 2] running" in err and "[evaluate deeplab_psgt_round2] running" in err
+    round2 = (out / "models" / "seg_retrain_round2" / "config.toml").read_text()
+    assert f'init = "{out / "models" / "seg_retrain" / "last.pt"}"' in round2 and str(out / "pseudo_round2") in round2
+    assert len(get(f"pseudo:{out / 'pseudo_round2'}")) == 2
+    again = json.loads((out / "sim2real.json").read_text())
+    assert set(again["rows"]) == {"deeplab_psgt", "ours_psgt"}
+    round2_metrics = json.loads((out / "rows" / "deeplab_psgt_round2" / "stage_done.json").read_text())["metrics"]
+    assert again["rows"]["deeplab_psgt"]["mIoU"] == round(100 * round2_metrics["mIoU"], 2)
+    assert "in each of 2 self-training rounds" in (out / "sim2real.md").read_text()
+
 
 def test_detector_pixels_count_exactly(tmp_path, camvid_small):
     records = get("camvid:val", roots={"camvid": camvid_small})
@@ -108,6 +123,8 @@ def test_bad_settings_are_one_line(tmp_path, camvid_small, monkeypatch):
         Sim2RealConfig(predict_scale=0)  # before: found after generating and training
     with pytest.raises(UserError, match=r"--device: expected auto, cpu or cuda, got 'tpu'"):
         Sim2RealConfig(device="tpu")
+    with pytest.raises(UserError, match=r"--pseudo-rounds: expected at least 1, got 0"):
+        Sim2RealConfig(pseudo_rounds=0)
     for settings, message in ((dict(retrain_iterations=0), "--retrain-iterations: expected at least 1, got 0"),
                               (dict(workers=-1), "--workers: expected at least 0, got -1"),  # before: both found late
                               (dict(generate_workers=0), "--generate-workers: expected at least 1, got 0"),
@@ -202,7 +219,9 @@ def test_a_retrain_keeps_its_warmups_share_of_the_run(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(Sim2RealSuite, "_train",
                         lambda self, task, key, folder, recipe: seen.setdefault(key, recipe) and folder / "last.pt")
+    monkeypatch.setattr(Sim2RealSuite, "pseudo_labels", lambda self, round_: seen.setdefault("round", round_))
     Sim2RealSuite(Sim2RealConfig(out=tmp_path, retrain_iterations=150), tmp_path / "source").train_seg("retrain")
+    assert seen["round"] == 1
     assert (CPU_DEEPLAB.warmup, CPU_DEEPLAB.iterations) == (40, 400) and seen["veis"]["warmup"] == 40
     assert (seen["retrain"]["warmup"], seen["retrain"]["iterations"]) == (15, 150)
     assert seen["retrain"]["init"] == str(tmp_path / "models" / "seg_veis" / "last.pt")
