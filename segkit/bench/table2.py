@@ -184,7 +184,9 @@ class Suite:
         # resume: a killed stage continues from its last checkpoint, or starts over if it had none yet
         settings = TrainConfig(task=task, out=folder, train=self.datasets(key), **recipe, seed=c.seed, workers=c.workers,
                                device=c.device, progress=c.progress, resume=True, roots=c.roots)
-        run_stage(folder, f"train {task} {key}", lambda: {"steps": train(settings)["steps"]})
+        # What the model depends on (init is a path of this run: its folder can move when a run is copied).
+        recorded = {k: v for k, v in json.loads(json.dumps(recipe)).items() if k != "init"} | {"seed": c.seed}
+        run_stage(folder, f"train {task} {key}", lambda: {"steps": train(settings)["steps"]}, settings=recorded)
         return folder / "last.pt"
 
     def predict(self, task: str, checkpoint: Path, key: str) -> Path:
@@ -222,7 +224,8 @@ class Suite:
                 images += run(settings)["images"]
             return {"images": images}
 
-        run_stage(folder, "pseudo-label" if round_ == 1 else f"pseudo-label round {round_}", work)
+        run_stage(folder, "pseudo-label" if round_ == 1 else f"pseudo-label round {round_}", work,
+                  settings={"pseudo_mode": self.config.pseudo_mode, "pseudo_class_share": self.config.pseudo_class_share})
         return folder
 
     def row(self, name: str) -> dict:

@@ -95,6 +95,13 @@ def test_every_row_runs_and_a_cut_run_resumes(tmp_path, camvid_small, monkeypatc
     assert again["rows"]["deeplab_psgt"]["mIoU"] == round(100 * round2_metrics["mIoU"], 2)
     assert "in each of 2 self-training rounds" in (out / "sim2real.md").read_text()
 
+    # Other pseudo-label or recipe settings on the same --out are refused, not served the old stages.
+    capsys.readouterr()
+    assert main(_argv(out, camvid_small, "--only", "deeplab_psgt", "--pseudo-class-share", "0.2")) == 2
+    assert f"error: {out / 'pseudo'}: made with pseudo_class_share = 0.5, now 0.2: use another --out" in capsys.readouterr().err
+    assert main(_argv(out, camvid_small, "--only", "deeplab", "--seg-lr", "0.5")) == 2
+    assert f"{out / 'models' / 'seg_veis'}: made with lr = " in capsys.readouterr().err
+
 
 def test_detector_pixels_count_exactly(tmp_path, camvid_small):
     records = get("camvid:val", roots={"camvid": camvid_small})
