@@ -1,14 +1,15 @@
 """Learning more from synthetic images alone (issue 22): each option alone, on CamVid val, over two seeds.
 
     python benchmarks/generalisation.py --camvid DIR --base runs/sim2real_seeds [--runs runs/generalisation]
-                                        [--variant NAME ...] [--seeds 0 1]
+                                        [--variant NAME ...] [--seeds 0 1] [--final NAME ... --final-seeds 0 1 2]
 
 ``--base`` is the runs folder of ``benchmarks/sim2real_seeds.py`` (its seedS/ folders: the synthetic data and the
 trained models of ``segkit bench sim2real --seed S``). Two kinds of variant:
-- appearance (``--seg-augment``): the synthetic-only DeepLab retrained on seed 0's synthetic images with the
-  training seed S, so only the augmentation and the training seed change;
-- pseudo-labels (``--pseudo-mode``, ``--pseudo-class-share``): seed S's DeepLab and Mask R-CNN copied from the base
-  run (not retrained), then pseudo-labels, the retrain and its fusion.
+- appearance (``--seg-augment``, ``--seg-copy-paste``, ``--seg-rare-class-sampling``, ``--seg-feature-*``): the
+  synthetic-only DeepLab retrained on seed 0's synthetic images with the training seed S, so only the option and
+  the training seed change;
+- pseudo-labels (``--pseudo-mode``, ``--pseudo-class-share``, ``--pseudo-rounds``): seed S's DeepLab and Mask R-CNN
+  copied from the base run (not retrained), then pseudo-labels, the retrain and its fusion.
 Each compares with its own baseline row. Stages are cached (a rerun continues); the table, JSON and chart go to
 benchmarks/results/generalisation/. CamVid val numbers: tuned on, not a test.
 """
@@ -35,8 +36,9 @@ VARIANTS = {
                  ["--seg-feature-style", "mixstyle"]),
     "feature_distance": ("appearance", "distance to the frozen ImageNet backbone's features on thing pixels, weight 0.005",
                          ["--seg-feature-distance", "0.005"]),
-    "background": ("pseudo", "the paper's background-mode pseudo-labels (the base run itself)", []),
-    "fused": ("pseudo", "pseudo-labels from the fused map: the detector's things kept", ["--pseudo-mode", "fused"]),
+    "background": ("pseudo", "the paper's background-mode pseudo-labels", ["--pseudo-class-share", "0"]),
+    "fused": ("pseudo", "pseudo-labels from the fused map: the detector's things kept",
+              ["--pseudo-mode", "fused", "--pseudo-class-share", "0"]),
     "share50": ("pseudo", "background mode, each class keeps its most confident 50% (CBST)",
                 ["--pseudo-class-share", "0.5"]),
     "fused_share50": ("pseudo", "fused mode and class shares of 50%",
@@ -52,19 +54,18 @@ ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
 def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
     kind, _, flags = VARIANTS[name]
     source = base / ("seed0" if kind == "appearance" else f"seed{seed}")
-    out = source if name == "background" else runs / f"{name}_s{seed}"  # background: the base run's own rows
-    if name != "background":
-        if kind == "pseudo":
-            earlier = runs / f"{CONTINUES[name]}_s{seed}" if name in CONTINUES else source
-            parts = ("models/seg_veis", "models/det_veis", "predictions/det_veis")
-            for part in parts + (("models/seg_retrain", "pseudo") if name in CONTINUES else ()):
-                if not (out / part).exists():
-                    shutil.copytree(earlier / part, out / part)
-        command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--camvid", str(camvid),
-                   "--veis", str(source / "data" / "source"), "--seed", str(seed), "--out", str(out),
-                   "--progress", "false", *[a for row in ROWS[kind] for a in ("--only", row)], *flags]
-        if subprocess.run(command).returncode != 0:
-            raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
+    out = runs / f"{name}_s{seed}"
+    if kind == "pseudo":
+        earlier = runs / f"{CONTINUES[name]}_s{seed}" if name in CONTINUES else source
+        parts = ("models/seg_veis", "models/det_veis", "predictions/det_veis")
+        for part in parts + (("models/seg_retrain", "pseudo") if name in CONTINUES else ()):
+            if not (out / part).exists():
+                shutil.copytree(earlier / part, out / part)
+    command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--camvid", str(camvid),
+               "--veis", str(source / "data" / "source"), "--seed", str(seed), "--out", str(out),
+               "--progress", "false", *[a for row in ROWS[kind] for a in ("--only", row)], *flags]
+    if subprocess.run(command).returncode != 0:
+        raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
     report = json.loads((out / "sim2real.json").read_text())
     return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(name, report["stage_seconds"])}
 
@@ -85,22 +86,33 @@ def _spread(values: list[float]) -> str:
     return f"{mean:.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{mean:.1f}"
 
 
+def _against(results: dict, name: str, row: str) -> str:
+    """The mean difference to the variant's own baseline (appearance: baseline; pseudo: background) on shared seeds."""
+    base = "baseline" if VARIANTS[name][0] == "appearance" else "background"
+    shared = [s for s in results[name] if s in results.get(base, {})]
+    if name == base or not shared:
+        return ""
+    return f"{statistics.fmean(results[name][s][row]['mIoU'] - results[base][s][row]['mIoU'] for s in shared):+.1f}"
+
+
 def write_table(results: dict, seeds: list[int]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     lines = ["# Learning more from synthetic images alone: CamVid val", "",
-             f"mIoU (%) per seed and mean ± sd over seeds {', '.join(map(str, seeds))}; appearance variants: the "
-             "synthetic-only DeepLab retrained on seed 0's 600 images; pseudo-label variants: seed S's models, new "
-             "pseudo-labels of CamVid train (labels unused), the retrain and its fusion.", "",
-             "| variant | kind | change | row | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | things | stuff |"
-             " Car | Pedestrian | Bicyclist | SignSymbol | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 8)]
+             "mIoU (%) per seed and mean ± sd over the seeds run; Δ: the mean difference to the variant's own baseline "
+             "(appearance: baseline; pseudo: background) on the same seeds. Appearance variants: the synthetic-only "
+             "DeepLab retrained on seed 0's 600 images with training seed S; pseudo-label variants: seed S's models, "
+             "new pseudo-labels of CamVid train (labels unused), the retrain and its fusion.", "",
+             "| variant | kind | change | row | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | Δ | things |"
+             " stuff | Car | Pedestrian | Bicyclist | SignSymbol | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 9)]
     for name, per_seed in results.items():
         kind, change, _ = VARIANTS[name]
         for row in ROWS[kind]:
             cells = [per_seed[s][row] for s in seeds if s in per_seed]
             miou = [c["mIoU"] for c in cells]
-            lines.append(f"| {name} | {kind} | {change} | {row} | " + " | ".join(f"{m:.1f}" for m in miou) + " | "
-                         f"**{_spread(miou)}** | {_spread([c['mIoU_things'] for c in cells])} | "
-                         f"{_spread([c['mIoU_stuff'] for c in cells])} | "
+            lines.append(f"| {name} | {kind} | {change} | {row} | "
+                         + " | ".join(f"{per_seed[s][row]['mIoU']:.1f}" if s in per_seed else "–" for s in seeds) + " | "
+                         f"**{_spread(miou)}** | {_against(results, name, row)} | "
+                         f"{_spread([c['mIoU_things'] for c in cells])} | {_spread([c['mIoU_stuff'] for c in cells])} | "
                          + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) for k in ("Car", "Pedestrian", "Bicyclist", "SignSymbol"))
                          + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
@@ -138,18 +150,23 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("runs/generalisation"))
     parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="default: every variant")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--final", action="append", default=[], choices=list(VARIANTS),
+                        help="a variant run over --final-seeds instead (the chosen combination)")
+    parser.add_argument("--final-seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     if not (args.camvid / "val.txt").is_file():
         parser.error(f"--camvid {args.camvid}: no val.txt there (a CamVid folder as distributed)")
-    missing = [s for s in args.seeds if not (args.base / f"seed{s}" / "sim2real.json").is_file()]
+    everywhere = sorted(set(args.seeds) | (set(args.final_seeds) if args.final else set()))
+    missing = [s for s in everywhere if not (args.base / f"seed{s}" / "sim2real.json").is_file()]
     if missing:
         parser.error(f"--base {args.base}: no finished seed{missing[0]}/ (run benchmarks/sim2real_seeds.py first)")
     results = {}
     for name in args.variant or list(VARIANTS):
         if name in CONTINUES and CONTINUES[name] not in results:
             parser.error(f"--variant {name} continues {CONTINUES[name]}'s runs: name that variant before it")
-        results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) for seed in args.seeds}
-        write_table(results, args.seeds)
+        seeds = args.final_seeds if name in args.final else args.seeds
+        results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) for seed in seeds}
+        write_table(results, everywhere)
     print((RESULTS / "generalisation.md").read_text())
     return 0
 
