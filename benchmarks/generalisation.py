@@ -2,6 +2,7 @@
 
     python benchmarks/generalisation.py --camvid DIR --base runs/sim2real_seeds [--runs runs/generalisation]
                                         [--variant NAME ...] [--seeds 0 1] [--final NAME ... --final-seeds 0 1 2]
+                                        [--recorded benchmarks/results/generalisation/generalisation.json]
 
 ``--base`` is the runs folder of ``benchmarks/sim2real_seeds.py`` (its seedS/ folders: the synthetic data and the
 trained models of ``segkit bench sim2real --seed S``). Two kinds of variant:
@@ -10,7 +11,8 @@ trained models of ``segkit bench sim2real --seed S``). Two kinds of variant:
   the training seed change;
 - pseudo-labels (``--pseudo-mode``, ``--pseudo-class-share``, ``--pseudo-rounds``): seed S's DeepLab and Mask R-CNN
   copied from the base run (not retrained), then pseudo-labels, the retrain and its fusion.
-Each compares with its own baseline row. Stages are cached (a rerun continues); the table, JSON and chart go to
+Each compares with its own baseline row. Stages are cached (a rerun continues); ``--recorded`` takes the results of
+runs whose folders are gone from an earlier JSON, and the table says which. The table, JSON and chart go to
 benchmarks/results/generalisation/. CamVid val numbers: tuned on, not a test.
 """
 from __future__ import annotations
@@ -51,14 +53,29 @@ CONTINUES = {"share50_round2": "share50"}
 ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
 
 
+def copied(name: str, seed: int, base: Path, runs: Path) -> tuple[Path, tuple[str, ...]]:
+    """Where a pseudo-label variant's run starts from (seed S's base run, or the run it continues) and what it copies:
+    the models, and a continuing variant's first round."""
+    earlier = runs / f"{CONTINUES[name]}_s{seed}" if name in CONTINUES else base / f"seed{seed}"
+    parts = ("models/seg_veis", "models/det_veis", "predictions/det_veis")
+    return earlier, parts + (("models/seg_retrain", "pseudo") if name in CONTINUES else ())
+
+
+def needs(name: str, seed: int, base: Path, runs: Path) -> list[Path]:
+    """What a variant's run reads from earlier runs: seed 0's images, or what it copies."""
+    if VARIANTS[name][0] == "appearance":
+        return [base / "seed0" / "data" / "source"]
+    earlier, parts = copied(name, seed, base, runs)
+    return [earlier / part for part in parts]
+
+
 def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
     kind, _, flags = VARIANTS[name]
     source = base / ("seed0" if kind == "appearance" else f"seed{seed}")
     out = runs / f"{name}_s{seed}"
     if kind == "pseudo":
-        earlier = runs / f"{CONTINUES[name]}_s{seed}" if name in CONTINUES else source
-        parts = ("models/seg_veis", "models/det_veis", "predictions/det_veis")
-        for part in parts + (("models/seg_retrain", "pseudo") if name in CONTINUES else ()):
+        earlier, parts = copied(name, seed, base, runs)
+        for part in parts:
             if not (out / part).exists():
                 shutil.copytree(earlier / part, out / part)
     command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--camvid", str(camvid),
@@ -95,7 +112,9 @@ def _against(results: dict, name: str, row: str) -> str:
     return f"{statistics.fmean(results[name][s][row]['mIoU'] - results[base][s][row]['mIoU'] for s in shared):+.1f}"
 
 
-def write_table(results: dict, seeds: list[int]) -> None:
+def write_table(results: dict, seeds: list[int], recorded: dict | None = None) -> None:
+    """``recorded``: variant -> the seeds whose results came from an earlier generalisation.json, not a run here."""
+    recorded = {name: seeds for name, seeds in (recorded or {}).items() if seeds and name in results}
     RESULTS.mkdir(parents=True, exist_ok=True)
     lines = ["# Learning more from synthetic images alone: CamVid val", "",
              "mIoU (%) per seed and mean ± sd over the seeds run; Δ: the mean difference to the variant's own baseline "
@@ -117,9 +136,13 @@ def write_table(results: dict, seeds: list[int]) -> None:
                          + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
               "pseudo-labels, the retrain, its prediction and fusion). Machine: this project's 2-core CPU, no GPU."]
+    if recorded:
+        lines += ["", "Taken from an earlier run's generalisation.json (its run folders not kept): "
+                  + "; ".join(f"{name} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for name, s in recorded.items())
+                  + "."]
     (RESULTS / "generalisation.md").write_text("\n".join(lines) + "\n")
     (RESULTS / "generalisation.json").write_text(json.dumps({"variants": {n: VARIANTS[n][:2] for n in results},
-                                                             "results": results}, indent=1) + "\n")
+                                                             "results": results, "recorded": recorded}, indent=1) + "\n")
     _chart(results, seeds)
 
 
@@ -153,22 +176,43 @@ def main(argv=None) -> int:
     parser.add_argument("--final", action="append", default=[], choices=list(VARIANTS),
                         help="a variant run over --final-seeds instead (the chosen combination)")
     parser.add_argument("--final-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--recorded", type=Path, help="an earlier generalisation.json: its results stand in for the "
+                        "variants and seeds that --runs has no finished run of (the table names them)")
     args = parser.parse_args(argv)
     if not (args.camvid / "val.txt").is_file():
         parser.error(f"--camvid {args.camvid}: no val.txt there (a CamVid folder as distributed)")
     everywhere = sorted(set(args.seeds) | (set(args.final_seeds) if args.final else set()))
-    missing = [s for s in everywhere if not (args.base / f"seed{s}" / "sim2real.json").is_file()]
-    if missing:
-        parser.error(f"--base {args.base}: no finished seed{missing[0]}/ (run benchmarks/sim2real_seeds.py first)")
-    results = {}
-    for name in args.variant or list(VARIANTS):
-        if name in CONTINUES and CONTINUES[name] not in results:
+    recorded = _recorded(parser, args.recorded)
+    # variant -> seed -> whether it runs here (else its recorded result stands in)
+    plan = {name: {seed: seed not in recorded.get(name, {}) or (args.runs / f"{name}_s{seed}" / "sim2real.json").is_file()
+                   for seed in (args.final_seeds if name in args.final else args.seeds)}
+            for name in args.variant or list(VARIANTS)}
+    for name, seeds in plan.items():
+        if name in CONTINUES and CONTINUES[name] not in plan:
             parser.error(f"--variant {name} continues {CONTINUES[name]}'s runs: name that variant before it")
-        seeds = args.final_seeds if name in args.final else args.seeds
-        results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) for seed in seeds}
-        write_table(results, everywhere)
+        for seed in (s for s, runs in seeds.items() if runs and not (name in CONTINUES and plan[CONTINUES[name]].get(s))):
+            missing = [p for p in needs(name, seed, args.base, args.runs) if not p.exists()]
+            if missing:
+                parser.error(f"{name} seed {seed} needs {missing[0]}: make it first (benchmarks/sim2real_seeds.py "
+                             f"--seeds {seed}, or the variant it continues)")
+    results = {}
+    for name, seeds in plan.items():
+        results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) if runs else recorded[name][seed]
+                         for seed, runs in seeds.items()}
+        write_table(results, everywhere, {n: [s for s, runs in seeds.items() if not runs] for n, seeds in plan.items()})
     print((RESULTS / "generalisation.md").read_text())
     return 0
+
+
+def _recorded(parser: argparse.ArgumentParser, path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        results = json.loads(path.read_text())["results"]
+        return {name: {int(seed): row for seed, row in per_seed.items()} for name, per_seed in results.items()
+                if name in VARIANTS}
+    except (OSError, ValueError, KeyError, AttributeError) as error:
+        parser.error(f"--recorded {path}: not a generalisation.json ({error})")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "generalisation.py"
 
@@ -35,3 +38,37 @@ def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch):
     assert "| deeplab_psgt | 29.0 | 29.0 | 29.0 | **29.0 ± 0.0** |  |" in table  # three seeds; a baseline has no Δ
     assert "| 0.0 ± 0.0 | 0.0 ± 0.0 | 12.0 ± 0.0 | 8.0 ± 0.0 |" in table  # a class without a score counts as 0
     assert (tmp_path / "generalisation.png").is_file() and (tmp_path / "generalisation.json").is_file()
+
+
+def test_recorded_results_stand_in_for_runs_that_are_gone(tmp_path, monkeypatch, capsys):
+    module = _load()
+    monkeypatch.setattr(module, "RESULTS", tmp_path / "results")
+    module.write_table({"baseline": {0: {"deeplab": _row(34.0), "minutes": 8.0}, 1: {"deeplab": _row(36.0), "minutes": 8.0}}},
+                       [0, 1])
+    recorded = tmp_path / "earlier.json"
+    (tmp_path / "results" / "generalisation.json").rename(recorded)
+    (tmp_path / "camvid").mkdir()
+    (tmp_path / "camvid" / "val.txt").write_text("")
+    (tmp_path / "base" / "seed0" / "data" / "source").mkdir(parents=True)
+    ran = []
+    monkeypatch.setattr(module, "run", lambda name, seed, *_: ran.append((name, seed)) or {"deeplab": _row(30.0), "minutes": 7.0})
+    argv = ["--camvid", str(tmp_path / "camvid"), "--base", str(tmp_path / "base"), "--runs", str(tmp_path / "runs"),
+            "--recorded", str(recorded)]
+    assert module.main(argv + ["--variant", "baseline", "--variant", "mixstyle"]) == 0
+    assert ran == [("mixstyle", 0), ("mixstyle", 1)]  # baseline's two seeds come from the recorded file
+    table = (tmp_path / "results" / "generalisation.md").read_text()
+    assert "| deeplab | 34.0 | 36.0 | **35.0 ± 1.4** |" in table and "| deeplab | 30.0 | 30.0 | **30.0 ± 0.0** | -5.0 |" in table
+    assert "Taken from an earlier run's generalisation.json (its run folders not kept): baseline seeds 0, 1." in table
+    assert json.loads((tmp_path / "results" / "generalisation.json").read_text())["recorded"] == {"baseline": [0, 1]}
+
+    # A run folder that finished takes precedence over the record; a variant's missing inputs are named before anything runs.
+    (tmp_path / "runs" / "baseline_s1").mkdir(parents=True)
+    (tmp_path / "runs" / "baseline_s1" / "sim2real.json").write_text("{}")
+    ran.clear()
+    assert module.main(argv + ["--variant", "baseline"]) == 0 and ran == [("baseline", 1)]
+    with pytest.raises(SystemExit):
+        module.main(argv + ["--variant", "share50", "--seeds", "0"])
+    assert f"share50 seed 0 needs {tmp_path / 'base' / 'seed0' / 'models' / 'seg_veis'}: make it first" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        module.main(argv[:-1] + [str(tmp_path / "camvid" / "val.txt")])
+    assert "--recorded" in capsys.readouterr().err and ran == [("baseline", 1)]
