@@ -86,7 +86,7 @@ def timed(torch, device, work, steps: int, warmup: int) -> tuple[float, float | 
 
 def measure_model(torch, name: str, task: str, sizes: dict, precision: str, device, out: Path) -> dict:
     """segkit's step, the plain loop's step and inference of one model at one precision."""
-    from segkit.train import TrainConfig
+    from segkit.train_config import TrainConfig
 
     shape = sizes[task]
     extra = {"min_size": min(shape["size"]), "max_size": max(shape["size"])} if task == "det" else {}

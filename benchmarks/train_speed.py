@@ -14,7 +14,7 @@ import torch
 
 from gpu_check import plain_loop, synthetic_batch  # beside this script
 from segkit.models import MODELS
-from segkit.train import TrainConfig
+from segkit.train_config import TrainConfig
 
 PAPER = ("deeplab_largefov_vgg16", "deeplabv2_resnet101", "deeplabv3_resnet101", "maskrcnn_resnet50_fpn",
          "maskrcnn_resnext101_64x4d_fpn")

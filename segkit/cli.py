@@ -86,7 +86,8 @@ def _evaluate_instances(args) -> int:
 
 def _train(args) -> int:
     from segkit.config import resolve
-    from segkit.train import TrainConfig, train
+    from segkit.train import train
+    from segkit.train_config import TrainConfig
 
     config = resolve(TrainConfig, args)
     result = train(config)
@@ -232,7 +233,7 @@ def _config_commands(commands, suites, studies) -> None:
     from segkit.predict import PredictConfig
     from segkit.pseudo_label import PseudoLabelConfig
     from segkit.studies.shape_texture import StudyConfig
-    from segkit.train import TrainConfig
+    from segkit.train_config import TrainConfig
 
     for parent, name, text, config, handler, positional in (
             (commands, "train", "train DeepLab (seg) or Mask R-CNN (det)", TrainConfig, _train, ("task",)),

@@ -26,7 +26,7 @@ from segkit.bench.targets import generator_flags
 from segkit.bench.table2 import ROUNDS_HELP, Suite, check_suite_settings, pseudo_folder, row_key, selected_rows
 from segkit.data.catalog import roots_field
 from segkit.errors import UserError, check_at_least
-from segkit.train import DetRecipe, SegRecipe
+from segkit.train_config import DetRecipe, SegRecipe
 
 # The best of benchmarks/results/recipe_sweep (CamVid val: oracle 54.3, synthetic only 34.2; the former SGD recipe
 # on random crops, 39.5 and 27.2).

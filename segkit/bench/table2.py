@@ -16,7 +16,7 @@ from segkit.bench.stages import run_stage
 from segkit.data.catalog import roots_field
 from segkit.device import check_device_name
 from segkit.errors import UserError, check_at_least, check_fraction
-from segkit.train import DetRecipe, SegRecipe
+from segkit.train_config import DetRecipe, SegRecipe, TrainConfig
 
 PAPER = Path(__file__).with_name("paper_table2.json")  # package data: a wheel install has it too
 ROWS = {  # our row -> (the paper's row, what it needs)
@@ -162,8 +162,6 @@ class Suite:
         folder = self.config.out / "models" / f"seg_{key}"
         recipe = self.config.seg.settings()
         if key.startswith("retrain"):
-            from segkit.train import TrainConfig
-
             round_ = self.round_of(key)
             self.pseudo_labels(round_)
             # The warm-up keeps its share of a retrain of another length.
@@ -178,7 +176,7 @@ class Suite:
         return self._train("det", "veis", self.config.out / "models" / "det_veis", self.config.det.settings())
 
     def _train(self, task: str, key: str, folder: Path, recipe: dict) -> Path:
-        from segkit.train import TrainConfig, train
+        from segkit.train import train
 
         c = self.config
         # resume: a killed stage continues from its last checkpoint, or starts over if it had none yet

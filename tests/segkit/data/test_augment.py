@@ -43,7 +43,7 @@ def test_a_flip_then_augment_moves_labels_with_the_image(rng):
 
 
 def test_unknown_augment_is_one_line():
-    from segkit.train import TrainConfig
+    from segkit.train_config import TrainConfig
 
     with pytest.raises(UserError, match="--augment: expected photometric or fourier, got 'mixup'"):
         TrainConfig(out="o", train=("x",), augment=("mixup",))

@@ -71,7 +71,7 @@ def test_models_without_known_early_blocks_are_refused():
 
 
 def test_feature_options_are_for_segmentation_training():
-    from segkit.train import TrainConfig
+    from segkit.train_config import TrainConfig
 
     with pytest.raises(UserError, match="--feature-style and --feature-distance are for seg training"):
         TrainConfig(task="det", out="o", train=("x",), model="maskrcnn_resnet18_fpn_tiny", feature_distance=0.1)
