@@ -112,10 +112,12 @@ def _against(results: dict, name: str, row: str) -> str:
     return f"{statistics.fmean(results[name][s][row]['mIoU'] - results[base][s][row]['mIoU'] for s in shared):+.1f}"
 
 
-def write_table(results: dict, seeds: list[int], recorded: dict | None = None) -> None:
-    """``recorded``: variant -> the seeds whose results came from an earlier generalisation.json, not a run here."""
+def write_table(results: dict, seeds: list[int], recorded: dict | None = None, folder: Path | None = None) -> None:
+    """``recorded``: variant -> the seeds whose results came from an earlier generalisation.json, not a run here;
+    ``folder``: where the table, JSON and chart go (RESULTS)."""
     recorded = {name: seeds for name, seeds in (recorded or {}).items() if seeds and name in results}
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    folder = folder or RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
     lines = ["# Learning more from synthetic images alone: CamVid val", "",
              "mIoU (%) per seed and mean ± sd over the seeds run; Δ: the mean difference to the variant's own baseline "
              "(appearance: baseline; pseudo: background) on the same seeds. Appearance variants: the synthetic-only "
@@ -140,30 +142,19 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None) -
         lines += ["", "Taken from an earlier run's generalisation.json (its run folders not kept): "
                   + "; ".join(f"{name} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for name, s in recorded.items())
                   + "."]
-    (RESULTS / "generalisation.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / "generalisation.json").write_text(json.dumps({"variants": {n: VARIANTS[n][:2] for n in results},
+    (folder / "generalisation.md").write_text("\n".join(lines) + "\n")
+    (folder / "generalisation.json").write_text(json.dumps({"variants": {n: VARIANTS[n][:2] for n in results},
                                                              "results": results, "recorded": recorded}, indent=1) + "\n")
-    _chart(results, seeds)
+    _chart(results, seeds, folder / "generalisation.png")
 
 
-def _chart(results: dict, seeds: list[int]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _chart(results: dict, seeds: list[int], path: Path) -> None:
+    from segkit.bench.charts import seed_bars
 
     bars = [(f"{name}\n{row}", [results[name][s][row]["mIoU"] for s in seeds if s in results[name]])
             for name in results for row in ROWS[VARIANTS[name][0]]]
-    figure, axes = plt.subplots(figsize=(10, 3.5))
-    for x, (_, values) in enumerate(bars):
-        axes.bar(x, statistics.fmean(values), 0.6, yerr=statistics.stdev(values) if len(values) > 1 else 0, capsize=3,
-                 color="#9ab")
-        axes.plot([x] * len(values), values, "k.")
-    axes.set_xticks(range(len(bars)), [label for label, _ in bars], fontsize=7)
-    axes.set_ylabel("mIoU on CamVid val (%)")
-    figure.tight_layout()
-    figure.savefig(RESULTS / "generalisation.png", dpi=80)
-    plt.close(figure)
+    seed_bars(path, [label for label, _ in bars], [values for _, values in bars],
+              value_label="mIoU on CamVid val (%)")
 
 
 def main(argv=None) -> int:
@@ -176,6 +167,7 @@ def main(argv=None) -> int:
     parser.add_argument("--final", action="append", default=[], choices=list(VARIANTS),
                         help="a variant run over --final-seeds instead (the chosen combination)")
     parser.add_argument("--final-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--results", type=Path, help=f"where the table, JSON and chart go (default: {RESULTS})")
     parser.add_argument("--recorded", type=Path, help="an earlier generalisation.json: its results stand in for the "
                         "variants and seeds that --runs has no finished run of (the table names them)")
     args = parser.parse_args(argv)
@@ -199,8 +191,9 @@ def main(argv=None) -> int:
     for name, seeds in plan.items():
         results[name] = {seed: run(name, seed, args.camvid.resolve(), args.base, args.runs) if runs else recorded[name][seed]
                          for seed, runs in seeds.items()}
-        write_table(results, everywhere, {n: [s for s, runs in seeds.items() if not runs] for n, seeds in plan.items()})
-    print((RESULTS / "generalisation.md").read_text())
+        write_table(results, everywhere, {n: [s for s, runs in seeds.items() if not runs] for n, seeds in plan.items()},
+                    args.results)
+    print(((args.results or RESULTS) / "generalisation.md").read_text())
     return 0
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from segkit.bench.charts import grouped_bars
 from segkit.bench.targets import TARGET_GENERATOR
 
 RESULTS = Path(__file__).parent / "results" / "generator_ablation"
@@ -117,22 +118,10 @@ def collect() -> list[dict]:
 
 
 def _chart(rows: list[dict], classes: list[str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(11, 4))
-    width = 0.8 / len(rows)
-    for k, r in enumerate(rows):
-        values = [r["iou"][c] for c in classes] + [r["deeplab_mIoU"]]
-        axis.bar([i + k * width for i in range(len(values))], values, width, label=f"{r['variant']} ({r['deeplab_mIoU']:.1f})")
-    axis.set_xticks([i + 0.4 - width / 2 for i in range(len(classes) + 1)], classes + ["mIoU"], rotation=30)
-    axis.set_ylabel("IoU (%), CamVid val")
-    axis.set_title("Synthetic-only DeepLab: which generator change bought what")
-    axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(RESULTS / "ablation.png", dpi=90)
+    series = {f"{r['variant']} ({r['deeplab_mIoU']:.1f})": [r["iou"][c] for c in classes] + [r["deeplab_mIoU"]]
+              for r in rows}
+    grouped_bars(RESULTS / "ablation.png", classes + ["mIoU"], series, value_label="IoU (%), CamVid val",
+                 title="Synthetic-only DeepLab: which generator change bought what")
 
 
 def main() -> None:

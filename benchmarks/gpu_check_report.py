@@ -63,25 +63,13 @@ def markdown(report: dict) -> str:
 
 
 def chart(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
+    from segkit.bench.charts import grouped_bars
 
     rows = [r for r in report["models"] if "error" not in r]
-    labels = [f"{r['model']} {r['precision']}" for r in rows]
-    figure, axes = plt.subplots(figsize=(10, 0.3 * len(rows) + 1.5))
-    y = np.arange(len(rows))
-    axes.barh(y - 0.2, [r["ours_train_images_s"] for r in rows], 0.4, label="segkit train step")
-    axes.barh(y + 0.2, [r["plain_train_images_s"] for r in rows], 0.4, label="plain torchvision-style loop")
-    axes.set_yticks(y, labels, fontsize=7)
-    axes.invert_yaxis()
-    axes.set_xlabel("training images/s" + (" (CPU dry run, toy sizes)" if report["dry_run"] else ""))
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    series = {"segkit train step": [r["ours_train_images_s"] for r in rows],
+              "plain torchvision-style loop": [r["plain_train_images_s"] for r in rows]}
+    grouped_bars(path, [f"{r['model']} {r['precision']}" for r in rows], series, horizontal=True,
+                 value_label="training images/s" + (" (CPU dry run, toy sizes)" if report["dry_run"] else ""))
 
 
 def write_report(out: Path, report: dict) -> None:

@@ -21,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+from segkit.bench.charts import grouped_bars
 from segkit.bench.sim2real import CPU_DEEPLAB, CPU_MASK_RCNN
 
 RESULTS = Path(__file__).parent / "results" / "recipe_sweep"
@@ -156,24 +157,9 @@ def _cell(value) -> str:
 
 
 def _chart(results: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     names = [n for n in RECIPES if any(row in results.get(n, {}) for row in ROWS)]
-    figure, axes = plt.subplots(figsize=(9, 3.5))
-    x = np.arange(len(names))
-    for offset, row in zip((-0.2, 0.2), ROWS):
-        axes.bar(x + offset, [results[n].get(row, {}).get("row", {}).get("mIoU") or 0 for n in names], 0.4,
-                 label=ROWS[row])
-    axes.set_xticks(x, names, rotation=20, ha="right")
-    axes.set_ylabel("mIoU on CamVid val (%)")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(RESULTS / "recipe_sweep.png", dpi=80)
-    plt.close(figure)
+    series = {title: [results[n].get(row, {}).get("row", {}).get("mIoU") for n in names] for row, title in ROWS.items()}
+    grouped_bars(RESULTS / "recipe_sweep.png", names, series, value_label="mIoU on CamVid val (%)")
 
 
 def main(argv=None) -> int:

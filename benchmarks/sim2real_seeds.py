@@ -16,6 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from segkit.bench.charts import seed_bars
 from segkit.bench.sim2real_report import ROWS
 
 RESULTS = Path(__file__).parent / "results" / "sim2real_seeds"
@@ -97,22 +98,10 @@ def markdown(summary: dict) -> str:
 
 
 def chart(summary: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = list(summary["rows"].values())
-    figure, axes = plt.subplots(figsize=(8, 3.5))
-    for x, row in enumerate(rows):
-        axes.bar(x, row["mIoU"]["mean"], 0.6, yerr=row["mIoU"]["sd"] or 0, capsize=4, color="#9ab")
-        axes.plot([x] * len(row["per_seed"]), list(row["per_seed"].values()), "k.", markersize=6)
-    axes.set_xticks(range(len(rows)), [r["row"].split(" (")[0] for r in rows], rotation=15, ha="right")
-    axes.set_ylabel(f"mIoU on {summary['target']} (%)")
-    axes.set_title(f"{len(summary['seeds'])} seeds: mean ± sd (bars), each seed (dots)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    seed_bars(path, [r["row"].split(" (")[0] for r in rows], [list(r["per_seed"].values()) for r in rows],
+              value_label=f"mIoU on {summary['target']} (%)",
+              title=f"{len(summary['seeds'])} seeds: mean ± sd (bars), each seed (dots)")
 
 
 def main(argv=None) -> int:

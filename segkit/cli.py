@@ -165,6 +165,25 @@ def _study(args) -> int:
     return 0
 
 
+def _fuse_command(commands) -> None:
+    from segkit.fuse import CLASS_SETS, FusionRules  # torch-free
+
+    rules = FusionRules()  # the paper's rules: the flags' defaults
+    fuse = commands.add_parser("fuse", help="paste instance masks over semantic predictions (the paper's fusion)")
+    fuse.add_argument("--semantic", required=True, help="folder of <name>_pred.png train-id maps")
+    fuse.add_argument("--instances", required=True, help="the COCO instances.json of segkit predict det")
+    fuse.add_argument("--out", required=True)
+    fuse.add_argument("--classes", choices=tuple(CLASS_SETS),
+                      default=next(name for name, classes in CLASS_SETS.items() if classes == rules.classes),
+                      help="the paper's 10 classes, or Cityscapes' 8 instance classes")
+    fuse.add_argument("--score-threshold", type=float, default=rules.score_threshold)
+    fuse.add_argument("--min-area", type=int, default=rules.min_area)
+    fuse.add_argument("--min-visible", type=float, default=rules.min_visible,
+                      help="drop a detection less visible than this fraction")
+    fuse.add_argument("--gt-coco", help="with detectron2's coco_instances_results.json: the COCO file its image_ids refer to")
+    fuse.set_defaults(handler=_fuse)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -205,18 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dataset_roots(instances)
     instances.set_defaults(handler=_evaluate_instances)
 
-    fuse = commands.add_parser("fuse", help="paste instance masks over semantic predictions (the paper's fusion)")
-    fuse.add_argument("--semantic", required=True, help="folder of <name>_pred.png train-id maps")
-    fuse.add_argument("--instances", required=True, help="the COCO instances.json of segkit predict det")
-    fuse.add_argument("--out", required=True)
-    fuse.add_argument("--classes", choices=("foreground", "instance"), default="foreground",
-                      help="the paper's 10 classes, or Cityscapes' 8 instance classes")
-    fuse.add_argument("--score-threshold", type=float, default=0.0)
-    fuse.add_argument("--min-area", type=int, default=0)
-    fuse.add_argument("--min-visible", type=float, default=0.0, help="drop a detection less visible than this fraction")
-    fuse.add_argument("--gt-coco", help="with detectron2's coco_instances_results.json: the COCO file its image_ids refer to")
-    fuse.set_defaults(handler=_fuse)
-
+    _fuse_command(commands)
     bench = commands.add_parser("bench", help="benchmark suites")
     suites = bench.add_subparsers(dest="suite", required=True, metavar="SUITE")
     study = commands.add_parser("study", help="the shape-versus-texture studies")

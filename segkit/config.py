@@ -10,12 +10,17 @@ as an absolute path: a flag's relative to the working directory, a file's relati
 A field whose metadata names a ``prefix`` holds a group of settings (a dataclass, e.g. a suite's training
 ``SegRecipe``): each of its settings is the flag ``--PREFIX-NAME`` and the TOML key ``PREFIX_NAME``, and what is
 given replaces that setting in the field's default group.
+
+A field typed ``typing.Literal[...]`` (or a tuple of one) takes those values only: its flag lists them in the help,
+and a file, a flag or a Python caller (``check_choices`` in the dataclass's ``__post_init__``) giving another is
+told the allowed values in one line.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -37,8 +42,54 @@ def _base(annotation):
     return annotation, None
 
 
+def choices_of(annotation) -> tuple:
+    """The values a ``Literal`` type allows (a tuple of one, or one or None, too); () for any other type."""
+    kind, element = _base(annotation)
+    literal = element if kind in (list, dict) else kind
+    return typing.get_args(literal) if typing.get_origin(literal) is typing.Literal else ()
+
+
+def _alternatives(values) -> str:
+    """``a, b or c``: allowed values as an error names them."""
+    values = [str(value) for value in values]
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def check_choice(where: str, value, choices: tuple) -> None:
+    """``value`` is one of ``choices``, else a one-line error naming ``where`` (a flag) and the choices."""
+    if value not in choices:
+        raise UserError(f"{where}: expected {_alternatives(choices)}, got {value!r}")
+
+
+def check_choices(config, *, positional: tuple[str, ...] = ()) -> None:
+    """Each ``Literal`` field of the dataclass ``config`` holds one of its values (a tuple field: each item); an error
+    names the field's flag (a ``positional`` field: its name)."""
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        hint, value = hints[field.name], getattr(config, field.name)
+        choices, kind = choices_of(hint), _base(hint)[0]
+        if not choices or value is None:
+            continue
+        where = field.name if field.name in positional else "--" + field.name.replace("_", "-")
+        for item in value.values() if kind is dict else value if kind is list else (value,):
+            check_choice(where, item, choices)
+
+
+class _Listed(tuple):
+    """Choices argparse shows in the help and leaves to ``resolve`` to refuse, in one line (argparse's refusal is a
+    usage message and an exit)."""
+
+    def __contains__(self, value) -> bool:
+        return True
+
+
+def _where(name: str, source: str) -> str:
+    """How an error names a setting: its flag, a positional argument by its name, or the file and its key."""
+    return f"--{name}" if source == "flag" else name if source == "positional" else f"{source}: {name}"
+
+
 def _parse_scalar(kind, text: str, name: str, source: str = "flag"):
-    where = f"--{name}" if source == "flag" else f"{source}: {name}"
+    where = _where(name, source)
     if kind is bool:
         if text.lower() in ("1", "true", "yes", "on"):
             return True
@@ -63,15 +114,18 @@ def _coerce(cls, field: dataclasses.Field, value, source: str, name: str = ""):
         if isinstance(value, str):  # "car=2,person=1" from a flag
             pairs = [p.split("=", 1) for p in value.split(",") if p]
             if any(len(p) != 2 for p in pairs):
-                raise UserError(f"{source}: {name}: expected key=value pairs separated by commas, got {value!r}")
+                raise UserError(f"{_where(name, source)}: expected key=value pairs separated by commas, got {value!r}")
             value = dict(pairs)
         if not isinstance(value, dict):
-            raise UserError(f"{source}: {name}: expected a table of key = value")
+            raise UserError(f"{_where(name, source)}: expected a table of key = value")
         return {str(k): _coerce_scalar(element, v, name, source) for k, v in value.items()}
     return _coerce_scalar(kind, value, name, source)
 
 
 def _coerce_scalar(kind, value, name: str, source: str):
+    if typing.get_origin(kind) is typing.Literal:
+        check_choice(_where(name, source), value, typing.get_args(kind))
+        return value
     if isinstance(value, str) and kind is not str:
         return _parse_scalar(kind, value, name, source)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -79,7 +133,7 @@ def _coerce_scalar(kind, value, name: str, source: str):
     if kind is Path:
         return Path(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise UserError(f"{source}: {name}: expected {kind.__name__}, got {value!r}")
+        raise UserError(f"{_where(name, source)}: expected {kind.__name__}, got {value!r}")
     return value
 
 
@@ -102,28 +156,34 @@ def _grouped(cls) -> dict[str, tuple[dataclasses.Field, type, dataclasses.Field]
 def add_arguments(parser: argparse.ArgumentParser, cls, *, positional: tuple[str, ...] = ()) -> None:
     """``--config`` plus one flag per field (defaults None, so only what was given overrides)."""
     parser.add_argument("--config", type=Path, help="a TOML file of settings (flags override it)")
+    parser.set_defaults(_positional=positional)  # so that resolve names them as they are written
     for key in _keyed(cls):
         parser.add_argument("--" + key, default=None, metavar="DIR", help=f"the {key} dataset folder")
+    hints = typing.get_type_hints(cls)
     for field in dataclasses.fields(cls):
         if field.metadata.get("keys") or field.metadata.get("prefix"):
             continue
         help_text = field.metadata.get("help", "")
         default = field.default if field.default is not dataclasses.MISSING else None
+        choices = _Listed(choices_of(hints[field.name])) or None
         if field.name in positional:
-            parser.add_argument(field.name, nargs="?", default=None, help=help_text)
+            parser.add_argument(field.name, nargs="?", default=None, choices=choices, help=help_text)
             continue
-        kind, _ = _base(typing.get_type_hints(cls)[field.name])
         flag = "--" + field.name.replace("_", "-")
         shown = f" (default: {default})" if default not in (None, (), {}, "") else ""
-        if kind is list:
-            parser.add_argument(flag, action="append", default=None, help=help_text + shown)
+        if _base(hints[field.name])[0] is list:
+            parser.add_argument(flag, action="append", default=None, choices=choices, help=help_text + shown)
         else:
-            parser.add_argument(flag, default=None, metavar=field.name.upper(), help=help_text + shown)
+            parser.add_argument(flag, default=None, choices=choices, metavar=None if choices else field.name.upper(),
+                                help=help_text + shown)
     for key, (field, group, setting) in _grouped(cls).items():
         default = getattr(field.default_factory(), setting.name)
         shown = f" (default: {_toml_value(default)})" if default is not None else ""
-        parser.add_argument("--" + key.replace("_", "-"), default=None, metavar=setting.name.upper(),
-                            action="append" if _base(typing.get_type_hints(group)[setting.name])[0] is list else "store",
+        hint = typing.get_type_hints(group)[setting.name]
+        choices = _Listed(choices_of(hint)) or None
+        parser.add_argument("--" + key.replace("_", "-"), default=None, choices=choices,
+                            metavar=None if choices else setting.name.upper(),
+                            action="append" if _base(hint)[0] is list else "store",
                             help=setting.metadata.get("help", "") + shown)
 
 
@@ -157,7 +217,8 @@ def resolve(cls, args: argparse.Namespace):
     for name, field in fields.items():
         given = getattr(args, name, None)
         if given is not None and not field.metadata.get("keys") and not field.metadata.get("prefix"):
-            values[name] = _coerce(cls, field, given, "flag")
+            source = "positional" if name in getattr(args, "_positional", ()) else "flag"
+            values[name] = _coerce(cls, field, given, source)
     for key, (field, group, setting) in grouped.items():
         given = getattr(args, key, None)
         if given is not None:
@@ -179,6 +240,11 @@ def resolve(cls, args: argparse.Namespace):
         raise UserError(str(exc)) from None
 
 
+# TOML basic strings: a backslash, a quote and the control characters (U+0000 to U+001F, U+007F) escaped
+_ESCAPES = str.maketrans({**{chr(code): f"\\u{code:04X}" for code in (*range(0x20), 0x7F)},
+                          "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"})
+
+
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -188,12 +254,12 @@ def _toml_value(value) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    return '"' + str(value).translate(_ESCAPES) + '"'
 
 
 def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
+    """Bare where TOML allows it (ASCII letters, digits, _ and -), else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def flat(config) -> dict:
@@ -215,7 +281,8 @@ def to_toml(config) -> str:
     lines = []
     for name, value in flat(config).items():
         if name in keyed:
-            lines += [f"{key} = {_toml_value(str(folder))}" for key, folder in value.items() if folder is not None]
+            lines += [f"{_toml_key(key)} = {_toml_value(str(folder))}" for key, folder in value.items()
+                      if folder is not None]
         elif value is not None:
-            lines.append(f"{name} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(name)} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

@@ -2,15 +2,18 @@
 refused in one line where there is none (never a silent fall-back to the CPU)."""
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+from segkit.config import check_choice
 from segkit.errors import UserError
 
-DEVICES = ("auto", "cpu", "cuda")
+Device = Literal["auto", "cpu", "cuda"]  # a config's ``device: Device`` field is checked with its other choices
+DEVICES = get_args(Device)
 
 
 def check_device_name(name: str) -> None:
-    """The name alone, without torch: configs check it before anything runs."""
-    if name not in DEVICES:
-        raise UserError(f"--device: expected auto, cpu or cuda, got {name!r}")
+    """The name alone, without torch."""
+    check_choice("--device", name, DEVICES)
 
 
 def choose_device(name: str):

@@ -5,7 +5,7 @@ Lookup tables are 256-entry numpy arrays so that ``TABLE[label_map]`` converts a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from cityscapesscripts.helpers import labels as _cs
@@ -22,6 +22,24 @@ class Label:
     has_instances: bool
     ignore_in_eval: bool
     color: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ClassSpace:
+    """The classes a dataset's labels are scored in: names in index order, the thing classes, the index of
+    unlabelled pixels (``void``, not below the class count) and a 256-entry table taking predicted train ids
+    (255 too) to indices. ``name`` is the evaluation's ``label_set``; ``title`` names it to people."""
+
+    name: str
+    title: str
+    classes: tuple[str, ...]
+    things: tuple[str, ...]
+    void: int
+    from_train_id: np.ndarray = field(repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.void < len(self.classes) or not set(self.things) <= set(self.classes):
+            raise ValueError(f"{self.name}: void must follow the classes, and the things be among them")
 
 
 LABELS: tuple[Label, ...] = tuple(
@@ -131,6 +149,11 @@ TRAIN_ID_TO_CAMVID: np.ndarray = _lookup(
 # CamVid values (void and anything above it included) to Cityscapes label ids, for training on CamVid.
 CAMVID_TO_ID: np.ndarray = _lookup(
     ((CAMVID_CLASSES.index(c), BY_NAME[name].id) for c, name in CAMVID_REPRESENTATIVE.items()), BY_NAME["unlabeled"].id)
+
+# The 19 train classes themselves (scored by the official evaluator), and CamVid's 11.
+CITYSCAPES_SPACE = ClassSpace("cityscapes", "Cityscapes", TRAIN_CLASSES, FOREGROUND_CLASSES, IGNORE_TRAIN_ID,
+                              np.arange(256))
+CAMVID_SPACE = ClassSpace("camvid", "CamVid", CAMVID_CLASSES, CAMVID_FOREGROUND, CAMVID_VOID, TRAIN_ID_TO_CAMVID)
 
 # Several ids share a colour (all void classes are black; license plate is car blue): the lowest id wins.
 _COLOR_TO_ID: dict[tuple[int, int, int], int] = {}

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from segkit.config import to_toml
+from segkit.config import check_choices, to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.device import check_device_name, choose_device
+from segkit.device import Device, choose_device
 from segkit.errors import UserError, check_at_least, check_fraction
+from segkit.train_config import Task
 
 
 @dataclass
 class PredictConfig:
-    task: str = field(default="seg", metadata={"help": "seg or det"})
+    task: Task = field(default="seg", metadata={"help": "semantic (PNGs) or instances (COCO)"})
     checkpoint: Path = field(default=None, metadata={"help": "a checkpoint written by segkit train"})
     data: str = field(default=None, metadata={"help": "a dataset name (cityscapes:val) or a folder of images"})
     out: Path = field(default=None, metadata={"help": "output folder"})
@@ -34,7 +35,7 @@ class PredictConfig:
     score_threshold: float = field(default=0.05, metadata={"help": "det: keep detections scoring at least this"})
     mask_threshold: float = 0.5
     batch_size: int = 1
-    device: str = "auto"
+    device: Device = "auto"
     roots: dict[str, str] = roots_field()
 
     def __post_init__(self):
@@ -42,9 +43,7 @@ class PredictConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.checkpoint, self.out = Path(self.checkpoint), Path(self.out)
-        check_device_name(self.device)
-        if self.task not in ("seg", "det"):
-            raise UserError(f"task: expected seg or det, got {self.task!r}")
+        check_choices(self, positional=("task",))
         check_input_size(self.scale, self.resize)
         check_fraction("--score-threshold", self.score_threshold)
         check_fraction("--mask-threshold", self.mask_threshold)
@@ -70,7 +69,8 @@ def load_model(checkpoint: Path, task: str, device):
     saved = state.get("config", {})
     if saved.get("task") != task:
         raise UserError(f"{checkpoint}: a {saved.get('task')} checkpoint, not {task}")
-    extra = {"min_size": saved["min_size"], "max_size": saved["max_size"]} if task == "det" else {}
+    # Mask R-CNN's resize as the run set it; where it did not, the model's own (as training built it)
+    extra = {k: saved[k] for k in ("min_size", "max_size") if task == "det" and saved.get(k) is not None}
     model = build_model(saved["model"], task=task, init="none", **extra)
     model.load_state_dict(state["model"])
     return model.to(device).eval(), saved

@@ -11,15 +11,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from segkit import labels
-from segkit.config import to_toml
+from segkit.config import check_choices, to_toml
 from segkit.data.catalog import roots_field
 from segkit.data.transforms import check_input_size
-from segkit.device import check_device_name, choose_device
+from segkit.device import Device, choose_device
 from segkit.errors import UserError, check_fraction
+
+PseudoMode = Literal["background", "fused"]
 
 
 @dataclass
@@ -27,7 +30,8 @@ class PseudoLabelConfig:
     seg: Path = field(default=None, metadata={"help": "the DeepLab checkpoint"})
     det: Path | None = field(default=None, metadata={"help": "the Mask R-CNN checkpoint (mode fused)"})
     data: str = field(default=None, metadata={"help": "unlabeled images: a dataset name or a folder"})
-    mode: str = field(default="background", metadata={"help": "background or fused"})
+    mode: PseudoMode = field(default="background", metadata={"help": "DeepLab's background classes, or the fused map "
+                                                                     "(needs --det)"})
     out: Path = field(default=None, metadata={"help": "output folder (Cityscapes layout)"})
     split: str = field(default="train", metadata={"help": "the split folder to write"})
     min_confidence: float = field(default=0.0, metadata={"help": "ignore pixels less confident than this"})
@@ -39,7 +43,7 @@ class PseudoLabelConfig:
                                                               "(default: its training run's --resize; 0: off)"})
     flip: bool = False
     score_threshold: float = field(default=0.0, metadata={"help": "det: keep detections scoring at least this"})
-    device: str = "auto"
+    device: Device = "auto"
     roots: dict[str, str] = roots_field()
 
     def __post_init__(self):
@@ -47,9 +51,7 @@ class PseudoLabelConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.seg, self.out = Path(self.seg), Path(self.out)
-        check_device_name(self.device)
-        if self.mode not in ("background", "fused"):
-            raise UserError(f"--mode: expected background or fused, got {self.mode!r}")
+        check_choices(self)
         if self.mode == "fused" and self.det is None:
             raise UserError("--mode fused needs --det (the Mask R-CNN checkpoint)")
         check_input_size(self.scale, self.resize)
@@ -63,7 +65,7 @@ class PseudoLabelConfig:
             check_fraction(f"--class-confidence {name}", value)
 
 
-def pseudo_labels(semantic: np.ndarray, confidence: np.ndarray, *, mode: str, thresholds: np.ndarray,
+def pseudo_labels(semantic: np.ndarray, confidence: np.ndarray, *, mode: PseudoMode, thresholds: np.ndarray,
                   fused: np.ndarray | None = None) -> np.ndarray:
     """(H, W) uint8 train ids of the pseudo-labels; 255 where ignored."""
     foreground = np.zeros(256, dtype=bool)

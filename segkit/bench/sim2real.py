@@ -22,10 +22,13 @@ import numpy as np
 
 from segkit.bench.sim2real_report import ROWS, class_space, prediction_folder, write_report
 from segkit.bench.stages import run_stage
+from segkit.bench.suite import ROUNDS_HELP, Suite, check_suite_settings, pseudo_folder, row_key, selected_rows
 from segkit.bench.targets import generator_flags
-from segkit.bench.table2 import ROUNDS_HELP, Suite, check_suite_settings, pseudo_folder, row_key, selected_rows
+from segkit.config import check_choices
 from segkit.data.catalog import roots_field
+from segkit.device import Device
 from segkit.errors import UserError, check_at_least
+from segkit.pseudo_label import PseudoMode
 from segkit.train_config import DetRecipe, SegRecipe
 
 # The best of benchmarks/results/recipe_sweep (CamVid val: oracle 54.3, synthetic only 34.2; the former SGD recipe
@@ -58,18 +61,20 @@ class Sim2RealConfig:
     det: DetRecipe = field(default_factory=lambda: CPU_MASK_RCNN, metadata={"prefix": "det"})
     retrain_iterations: int = 150
     retrain_finetune: bool = field(default=True, metadata={"help": "start the retrain from the synthetic DeepLab"})
-    pseudo_mode: str = field(default="background", metadata={"help": "background or fused"})
+    pseudo_mode: PseudoMode = field(default="background", metadata={"help": "what the pseudo-labels keep (segkit "
+                                                                            "pseudo-label's --mode)"})
     # 0.5: benchmarks/results/generalisation (seeds 0, 1: DeepLab & ps-GT +4.8, Ours & ps-GT +1.9 over 0).
     pseudo_class_share: float = field(default=0.5, metadata={"help": "class-balanced pseudo-labels: each class keeps "
                                                                     "its most confident share (0: off, the paper's)"})
     pseudo_rounds: int = field(default=1, metadata={"help": ROUNDS_HELP})
     predict_scale: float = 1.0
     workers: int = 2
-    device: str = "auto"
+    device: Device = "auto"
     progress: bool = True
 
     def __post_init__(self):
         self.out = Path(self.out)
+        check_choices(self)
         check_suite_settings(self, ROWS)
         check_at_least(self, {"source_count": 1, "generate_workers": 1})
         if self.generate_config is not None and not Path(self.generate_config).is_file():
@@ -80,8 +85,9 @@ class Sim2RealSuite(Suite):
     rows = {name: (title, need) for name, (title, need, _) in ROWS.items()}
     pseudo_source = "veis"
 
-    def __init__(self, config: Sim2RealConfig, source: Path):
-        self.config, self.target, self.source = config, config.target, source
+    def __init__(self, config: Sim2RealConfig, source: Path | None):
+        super().__init__(config, target=config.target)
+        self.source = source  # the synthetic training set (None: the oracle alone needs none)
 
     def datasets(self, key: str) -> tuple[str, ...]:
         veis = f"veis:{self.source}"

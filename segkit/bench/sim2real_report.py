@@ -6,10 +6,9 @@ import os
 import platform
 from pathlib import Path
 
-import numpy as np
-
 from segkit.bench.stages import MARKER
-from segkit.bench.table2 import row_key
+from segkit.bench.charts import grouped_bars
+from segkit.bench.suite import percent, row_key
 from segkit.bench.targets import describe_generator
 from segkit.config import flat
 
@@ -31,19 +30,12 @@ def prediction_folder(config, row: str) -> Path:
 
 
 def class_space(records) -> dict:
-    """How the target's labels are read and how train ids map into its classes (CamVid's 11 or the 19)."""
-    from segkit import labels
-    from segkit.data.labels_io import read_camvid, read_train_ids
+    """How the target's labels are read and how train ids map into its classes: its label format's class space."""
+    from segkit.data.labels_io import read_classes, space_of
 
-    if all(r.label_format == "camvid" for r in records):
-        return {"classes": labels.CAMVID_CLASSES, "things": labels.CAMVID_FOREGROUND, "read": read_camvid,
-                "from_train_id": labels.TRAIN_ID_TO_CAMVID, "void": labels.CAMVID_VOID}
-    return {"classes": labels.TRAIN_CLASSES, "things": labels.FOREGROUND_CLASSES, "read": read_train_ids,
-            "from_train_id": np.arange(256), "void": labels.IGNORE_TRAIN_ID}
-
-
-def _pct(value):
-    return None if value is None or value != value else round(100 * value, 2)
+    space = space_of(records)
+    return {"classes": space.classes, "things": space.things, "read": read_classes,
+            "from_train_id": space.from_train_id, "void": space.void}
 
 
 def _cell(value) -> str:
@@ -59,27 +51,41 @@ def stage_seconds(out: Path) -> dict[str, float]:
     return times
 
 
+def _cpu_model() -> str | None:
+    """The processor's name (Linux): one seed's numbers move with the machine, so reports say which it was."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
+
+
 def write_report(config, results: dict[str, dict], detector: dict[str, dict]) -> dict:
+    from functools import partial
+
     import torch
 
     from segkit.data import catalog
+    from segkit.device import choose_device
     from segkit.formats.atomic import write_json, write_text
 
+    pct = partial(percent, digits=2)  # the report's percentages keep two decimals
     space = class_space(catalog.get(config.target, roots=config.roots))
     classes, things = space["classes"], space["things"]
     rows = {}
     for name, metrics in results.items():
         title, _, paper_row = ROWS[name]
         rows[name] = {"row": title, "paper_row": paper_row, "paper_mIoU": PAPER_CAMVID.get(paper_row),
-                      "mIoU": _pct(metrics.get("mIoU")), "mIoU_things": _pct(metrics.get("mIoU_foreground")),
-                      "mIoU_stuff": _pct(metrics.get("mIoU_background")),
-                      "pixel_accuracy": _pct(metrics.get("pixel_accuracy")),
-                      "iou": {c: _pct(metrics.get(f"IoU-{c}")) for c in classes}}
+                      "mIoU": pct(metrics.get("mIoU")), "mIoU_things": pct(metrics.get("mIoU_foreground")),
+                      "mIoU_stuff": pct(metrics.get("mIoU_background")),
+                      "pixel_accuracy": pct(metrics.get("pixel_accuracy")),
+                      "iou": {c: pct(metrics.get(f"IoU-{c}")) for c in classes}}
     times = stage_seconds(config.out)
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-               "torch": torch.__version__, "device": "cuda" if torch.cuda.is_available() and config.device != "cpu" else "cpu"}
+    machine = {"cpus": os.cpu_count(), "cpu": _cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+               "platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
+               "device": choose_device(config.device).type}
     report = {"target": config.target, "classes": list(classes), "things": list(things), "rows": rows,
-              "detector": {name: {c: {k: (_pct(v) if k.endswith(("recall", "precision")) else v) for k, v in s.items()}
+              "detector": {name: {c: {k: (pct(v) if k.endswith(("recall", "precision")) else v) for k, v in s.items()}
                                   for c, s in per_class.items()} for name, per_class in detector.items()},
               "paper_camvid_table4": PAPER_CAMVID, "stage_seconds": times,
               "total_minutes": round(sum(times.values()) / 60, 1), "machine": machine,
@@ -91,7 +97,10 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
         report["gap_to_oracle_mIoU"] = round(rows["oracle"]["mIoU"] - rows["deeplab"]["mIoU"], 2)
     write_text(config.out / "sim2real.md", _markdown(config, report))
     write_json(config.out / "sim2real.json", report, indent=1)
-    _chart(config.out / "sim2real.png", report)
+    grouped_bars(config.out / "sim2real.png", classes,
+                 {f"{row['row']}: {_cell(row['mIoU'])}": [row["iou"][c] for c in classes] for row in rows.values()},
+                 value_label="IoU (%)",
+                 title=f"Synthetic-only training, real {config.target}: IoU per class (legend: mIoU)")
     _examples(config, list(results), space)
     return report
 
@@ -196,27 +205,3 @@ def _markdown(config, report: dict) -> str:
     lines += ["", "Examples (`sim2real_examples.png`), one target image a line: the image, its labels, then "
               + ", ".join(row["row"] for row in rows.values()) + "."]
     return "\n".join(lines) + "\n"
-
-
-def _chart(path: Path, report: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    classes, rows = report["classes"], report["rows"]
-    figure, axes = plt.subplots(figsize=(max(8, 1.1 * len(classes)), 4))
-    x = np.arange(len(classes))
-    width = 0.8 / max(1, len(rows))
-    for index, row in enumerate(rows.values()):
-        axes.bar(x + (index - (len(rows) - 1) / 2) * width, [row["iou"][c] or 0 for c in classes], width,
-                 label=f"{row['row']}: {_cell(row['mIoU'])}")
-    axes.set_xticks(x, classes, rotation=30, ha="right")
-    axes.set_ylabel("IoU (%)")
-    axes.set_title(f"Synthetic-only training, real {report['target']}: IoU per class (legend: mIoU)")
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)

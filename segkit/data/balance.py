@@ -56,8 +56,8 @@ def class_probabilities(pixels: np.ndarray, temperature: float) -> np.ndarray:
 
 
 class RareClassSampling(Dataset):
-    """A dataset whose items are drawn by rare-class sampling from the run's sample number (``set_epoch``, which
-    StepSamples calls before each item), not by the index: the same draws whatever the number of workers."""
+    """A dataset whose items are drawn by rare-class sampling from the run's sample number (``set_sample_number``,
+    which StepSamples calls before each item), not by the index: the same draws whatever the number of workers."""
 
     def __init__(self, dataset, temperature: float, seed: int = 0):
         if not temperature > 0:
@@ -73,10 +73,10 @@ class RareClassSampling(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def set_epoch(self, epoch: int) -> None:
-        self.sample = epoch
-        if hasattr(self.dataset, "set_epoch"):
-            self.dataset.set_epoch(epoch)
+    def set_sample_number(self, sample: int) -> None:
+        self.sample = sample
+        if hasattr(self.dataset, "set_sample_number"):
+            self.dataset.set_sample_number(sample)
 
     def draw(self, index: int) -> int:
         # A 3-key stream: the transforms' (sample, index) and MixedDataset's (sample,) are other streams.

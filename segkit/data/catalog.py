@@ -9,8 +9,9 @@ DatasetCatalog). Names:
     pseudo:<DIR>[:<split>]  pseudo-labels written by segkit (Cityscapes layout, train ids may be 255)
     folder:<DIR>            images only, for prediction and pseudo-labelling
 
-A new dataset joins in one place: a reader and an entry of ``DATASETS``. Commands get a ``--<name> DIR`` flag
-for each dataset with a root folder from that table.
+A new dataset joins with a function listing its records and an entry of ``DATASETS``, which names its label format
+(``label_formats``: how its label files are read and the classes they are scored in); labels of a format of their own
+add it there. Commands get a ``--<name> DIR`` flag for each dataset with a root folder from that table.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from segkit.data.label_formats import CAMVID, CITYSCAPES_IDS, GTA5, SYNTHIA, LabelFormat
 from segkit.errors import UserError
 from segkit.formats.cityscapes import IMAGE_DIR, list_records
 
@@ -28,13 +30,14 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 @dataclass(frozen=True)
 class Record:
-    """One image of a dataset and its label files; ``label_format`` says how to read ``label``."""
+    """One image of a dataset and its label files; ``label_format`` names how ``label`` is read (its
+    ``label_formats.FORMATS`` key, or none)."""
 
     dataset: str
     name: str
     image: Path
     label: Path | None = None
-    label_format: str = "none"  # cityscapes_ids, gta5, synthia, camvid or none
+    label_format: str = "none"
     instances: Path | None = None  # Cityscapes-encoded instance ids (labelId*1000+k)
     split: str = ""
     city: str = ""
@@ -72,7 +75,7 @@ def cityscapes_layout(root: Path, split: str | None, dataset: str, *, instances_
             own = entry.label_ids.with_name(entry.label_ids.name.replace("labelIds", instances_kind))
             instances = own if own.is_file() else instances
         records.append(Record(dataset, entry.name, entry.image, entry.label_ids,
-                              "cityscapes_ids" if entry.label_ids else "none", instances, entry.split, entry.city))
+                              CITYSCAPES_IDS.name if entry.label_ids else "none", instances, entry.split, entry.city))
     return records
 
 
@@ -105,7 +108,7 @@ def gta5(split: str = "all", *, root=None) -> list[Record]:
         if read_image_size(image) != read_image_size(label):
             mismatched.append(name)
             continue
-        records.append(Record("gta5", name, image, label, "gta5", None, split))
+        records.append(Record("gta5", name, image, label, GTA5.name, None, split))
     if mismatched:
         print(f"gta5: skipped {len(mismatched)} image(s) whose label is missing or of another size: "
               f"{', '.join(mismatched)}", file=sys.stderr)
@@ -117,7 +120,7 @@ def synthia(split: str = "all", *, root=None) -> list[Record]:
     images, label_dir = root / "RGB", root / "GT" / "LABELS"
     if not images.is_dir() or not label_dir.is_dir():
         raise UserError(f"{root}: expected folders {images} and {label_dir} (SYNTHIA-RAND-CITYSCAPES)")
-    return [Record("synthia", p.stem, p, label_dir / p.name, "synthia", None, split)
+    return [Record("synthia", p.stem, p, label_dir / p.name, SYNTHIA.name, None, split)
             for p in sorted(images.glob("*.png")) if (label_dir / p.name).is_file()]
 
 
@@ -144,7 +147,7 @@ def camvid(split: str, *, root=None) -> list[Record]:
         (height, width), (label_height, label_width) = read_image_size(image), read_image_size(label)
         if (height, width) != (label_height, label_width):
             raise UserError(f"{label}: {label_width}x{label_height} differs from its image's {width}x{height} ({image})")
-        records.append(Record("camvid", image.stem, image, label, "camvid", None, split))
+        records.append(Record("camvid", image.stem, image, label, CAMVID.name, None, split))
     if not records:
         raise UserError(f"{listing}: lists no images")
     return records
@@ -191,23 +194,25 @@ def _in_folder(reader):
 
 @dataclass(frozen=True)
 class Dataset:
-    """One entry of the catalog. ``read`` takes the text after ``name:`` (``default`` when none is given);
-    datasets with a ``variable`` live in a root folder given by ``--<name> DIR`` or that variable."""
+    """One entry of the catalog. ``read`` takes the text after ``name:`` (``default`` when none is given) and lists
+    records whose labels are read as ``labels`` says (None: images only); datasets with a ``variable`` live in a
+    root folder given by ``--<name> DIR`` or that variable."""
 
     name: str
     usage: str
     read: Callable[..., list[Record]]
     variable: str | None = None
     default: str | None = None
+    labels: LabelFormat | None = None
 
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset("cityscapes", "cityscapes:<split>", cityscapes, "CITYSCAPES_DATASET"),
-    Dataset("gta5", "gta5[:<split>]", gta5, "GTA5_DATASET", default="all"),
-    Dataset("synthia", "synthia", synthia, "SYNTHIA_DATASET", default="all"),
-    Dataset("camvid", "camvid:<split>", camvid, "CAMVID_DATASET"),
-    Dataset("veis", "veis:<DIR>[:<split>]", _in_folder(veis)),
-    Dataset("pseudo", "pseudo:<DIR>[:<split>]", _in_folder(pseudo)),
+    Dataset("cityscapes", "cityscapes:<split>", cityscapes, "CITYSCAPES_DATASET", labels=CITYSCAPES_IDS),
+    Dataset("gta5", "gta5[:<split>]", gta5, "GTA5_DATASET", default="all", labels=GTA5),
+    Dataset("synthia", "synthia", synthia, "SYNTHIA_DATASET", default="all", labels=SYNTHIA),
+    Dataset("camvid", "camvid:<split>", camvid, "CAMVID_DATASET", labels=CAMVID),
+    Dataset("veis", "veis:<DIR>[:<split>]", _in_folder(veis), labels=CITYSCAPES_IDS),
+    Dataset("pseudo", "pseudo:<DIR>[:<split>]", _in_folder(pseudo), labels=CITYSCAPES_IDS),
     Dataset("folder", "folder:<DIR>", folder),
 )}
 ROOTED: tuple[str, ...] = tuple(name for name, d in DATASETS.items() if d.variable)

@@ -25,8 +25,8 @@ class StepSamples:
         if epoch not in self._permutations:
             self._permutations = {epoch: np.random.default_rng([self.seed, epoch]).permutation(self.size)}
         index = int(self._permutations[epoch][position])
-        if hasattr(self.dataset, "set_epoch"):
-            self.dataset.set_epoch(k)  # the transforms draw from (seed, k, index)
+        if hasattr(self.dataset, "set_sample_number"):
+            self.dataset.set_sample_number(k)  # the transforms draw from (seed, k, index)
         return self.dataset[index]
 
 

@@ -1,12 +1,12 @@
 """torch Datasets over catalog records: semantic segmentation, instances for torchvision's Mask R-CNN,
-and mixtures. A sample's randomness comes from (seed, epoch, index): the same whatever the DataLoader's
+and mixtures. A sample's randomness comes from (seed, sample number, index): the same whatever the DataLoader's
 number of workers."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import Dataset
+from torch.utils.data import ConcatDataset, Dataset
 
 from segkit import labels
 from segkit.data.catalog import Record
@@ -31,16 +31,17 @@ def read_image(path) -> np.ndarray:
 
 class _Base(Dataset):
     def __init__(self, records: list[Record], transforms=None, seed: int = 0):
-        self.records, self.transforms, self.seed, self.epoch = list(records), transforms, seed, 0
+        self.records, self.transforms, self.seed, self.sample = list(records), transforms, seed, 0
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+    def set_sample_number(self, sample: int) -> None:
+        """The run's sample number the next items are for (StepSamples sets it): their transforms' randomness."""
+        self.sample = sample
 
     def _rng(self, index: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=(self.epoch, index)))
+        return np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=(self.sample, index)))
 
     def _sample(self, index: int, *, label: bool, instances: bool) -> dict:
         record = self.records[index]
@@ -111,39 +112,40 @@ class InstanceDataset(_Base):
         return image, target
 
 
-class MixedDataset(Dataset):
-    """Several datasets as one (GTA5 + VEIS). Without ``ratios``, concatenated; with them, each sample of the run
-    draws its source with those probabilities and an item within it, so small sets can weigh as much as large.
-    The draw follows the run's sample number (``set_epoch``, which StepSamples calls before each item), not the
-    index: every item of every source can come. Until ``set_epoch`` is called the index decides."""
+class MixedDataset(ConcatDataset):
+    """Several datasets as one (GTA5 + VEIS). Without ``ratios``, torch's ConcatDataset; with them, each sample of
+    the run draws its source with those probabilities and an item within it, so small sets can weigh as much as
+    large. The draw follows the run's sample number (``set_sample_number``, which StepSamples calls before each
+    item), not the index: every item of every source can come. Until it is called the index decides."""
 
-    def __init__(self, datasets: list[Dataset], ratios: list[float] | None = None, seed: int = 0, length: int | None = None):
+    def __init__(self, datasets: list[Dataset], ratios: list[float] | None = None, seed: int = 0,
+                 length: int | None = None):
         if ratios is not None and len(ratios) != len(datasets):
             raise ValueError("one ratio per dataset")
-        self.datasets, self.seed = datasets, seed
+        super().__init__(datasets)
+        self.seed = seed
         self.ratios = None if ratios is None else np.asarray(ratios, dtype=float) / np.sum(ratios)
-        self.offsets = np.cumsum([0] + [len(d) for d in datasets])
-        self.length = length or int(self.offsets[-1])
+        self.length = length or self.cumulative_sizes[-1]
         self.sample: int | None = None
 
     def __len__(self) -> int:
         return self.length
 
-    def set_epoch(self, epoch: int) -> None:
-        self.sample = epoch  # StepSamples passes the sample number
+    def set_sample_number(self, sample: int) -> None:
+        self.sample = sample
         for dataset in self.datasets:
-            if hasattr(dataset, "set_epoch"):
-                dataset.set_epoch(epoch)
+            if hasattr(dataset, "set_sample_number"):
+                dataset.set_sample_number(sample)
 
     def source(self, index: int) -> tuple[int, int]:
-        if self.ratios is None:
-            which = int(np.searchsorted(self.offsets, index, side="right") - 1)
-            return which, index - int(self.offsets[which])
+        """(source, item) that a weighted mix's item ``index`` comes from."""
         draw = index if self.sample is None else self.sample
         rng = np.random.default_rng(np.random.SeedSequence(entropy=self.seed, spawn_key=(draw,)))
         which = int(rng.choice(len(self.datasets), p=self.ratios))
         return which, int(rng.integers(len(self.datasets[which])))
 
     def __getitem__(self, index: int):
+        if self.ratios is None:
+            return super().__getitem__(index)
         which, inner = self.source(index)
         return self.datasets[which][inner]

@@ -2,6 +2,8 @@
 
 Predictions are found by name, as the official scripts do: a file under the prediction folder whose name
 starts with the ground-truth image's ``<city>_<seq>_<frame>`` (or its stem) followed by ``_`` or ``.png``.
+Labels in Cityscapes' own classes go to the official evaluator; labels in another class space (CamVid's 11) to
+``ClassSpaceEvaluator``, which maps train-id predictions into that space.
 """
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ import numpy as np
 
 from segkit import labels
 from segkit.data.catalog import Record
+from segkit.data.label_formats import SPACES
+from segkit.data.labels_io import label_format, read_classes, record_label_ids, space_of
 from segkit.errors import UserError
+from segkit.evaluation.class_space import ClassSpaceEvaluator, space_confusion
 from segkit.evaluation.semantic import TRAIN_ID_TO_ID_STRICT, SemanticEvaluator, image_statistics
 from segkit.formats.png import read_png
 
@@ -54,23 +59,18 @@ def _read_pair(record: Record, pred_path: Path, pred_ids: str, read_gt) -> tuple
     return gt, pred
 
 
-def _camvid_confusion(job) -> np.ndarray:
-    from segkit.data.labels_io import read_camvid
-    from segkit.evaluation.camvid import image_confusion
-
+def _space_confusion(job) -> np.ndarray:
     record, pred_path, pred_ids = job
-    gt, pred = _read_pair(record, pred_path, pred_ids, read_camvid)
+    gt, pred = _read_pair(record, pred_path, pred_ids, read_classes)
     if pred.dtype != np.uint8:
         raise UserError(f"{pred_path}: expected an 8-bit PNG of train ids, got {pred.dtype}")
     try:
-        return image_confusion(gt, pred)
+        return space_confusion(label_format(record).space, gt, pred)
     except ValueError as exc:
         raise UserError(f"{pred_path}: {exc}") from None
 
 
 def _pair_statistics(job) -> dict:
-    from segkit.data.labels_io import record_label_ids
-
     record, pred_path, pred_ids = job
     gt, pred = _read_pair(record, pred_path, pred_ids, record_label_ids)
     pred_to_id = None
@@ -93,19 +93,16 @@ def evaluate_predictions(records: list[Record], pred_dir: Path, *, pred_ids: str
     records = [r for r in records if r.label is not None]
     if not records:
         raise UserError("the ground truth has no labelled images")
-    camvid = {record.label_format == "camvid" for record in records}
-    if len(camvid) > 1:
-        raise UserError("the ground truth mixes CamVid and Cityscapes-class labels: evaluate them apart")
-    if camvid == {True} and pred_ids != "train":
-        raise UserError("--pred-ids label: CamVid evaluation takes train-id predictions")
+    space = space_of(records)
+    official = space == labels.CITYSCAPES_SPACE
+    if not official and pred_ids != "train":
+        raise UserError(f"--pred-ids label: {space.title} evaluation takes train-id predictions")
     jobs = [(record, path, pred_ids) for record, path in match_predictions(records, Path(pred_dir))]
     workers = workers or min(os.cpu_count() or 1, 8)
-    if camvid == {True}:
-        from segkit.evaluation.camvid import CamVidEvaluator
-
-        evaluator, per_image = CamVidEvaluator(), _camvid_confusion
-    else:
+    if official:
         evaluator, per_image = SemanticEvaluator(), _pair_statistics
+    else:
+        evaluator, per_image = ClassSpaceEvaluator(space), _space_confusion
     if workers > 1 and len(jobs) >= 2 * workers:
         with ProcessPoolExecutor(workers) as pool:
             for stats in pool.map(per_image, jobs, chunksize=4):
@@ -113,20 +110,15 @@ def evaluate_predictions(records: list[Record], pred_dir: Path, *, pred_ids: str
     else:
         for job in jobs:
             evaluator.add(per_image(job))
-    if camvid == {False}:
+    if official:
         evaluator.with_instances = all(record.instances is not None for record in records)
     return evaluator.evaluate()
 
 
 def format_metrics(metrics: dict) -> str:
     metrics = metrics["sem_seg"]
-    if metrics.get("label_set") == "camvid":
-        lines = [f"{'class':<16}{'IoU':>8}"] + [f"{name:<16}{100 * metrics[f'IoU-{name}']:>8.2f}" for name in labels.CAMVID_CLASSES]
-        lines += ["-" * 24, f"{'mIoU (11 classes)':<16}{100 * metrics['mIoU']:>8.2f}",
-                  f"{'things (4)':<16}{100 * metrics['mIoU_foreground']:>8.2f}",
-                  f"{'stuff (7)':<16}{100 * metrics['mIoU_background']:>8.2f}",
-                  f"{'pixel accuracy':<16}{100 * metrics['pixel_accuracy']:>8.2f}", f"{metrics['images']} images (CamVid)"]
-        return "\n".join(lines)
+    if metrics.get("label_set") in SPACES:
+        return _format_space_metrics(metrics, SPACES[metrics["label_set"]])
     has_instances = "iIoU" in metrics
     lines = [f"{'class':<16}{'IoU':>8}" + (f"{'iIoU':>8}" if has_instances else "")]
     for name in labels.TRAIN_CLASSES:
@@ -142,4 +134,15 @@ def format_metrics(metrics: dict) -> str:
         summary.insert(1, ("iIoU (8 classes)", "iIoU"))
     lines += [f"{label:<22}{100 * metrics[key]:>8.2f}" for label, key in summary]
     lines.append(f"{metrics['images']} images")
+    return "\n".join(lines)
+
+
+def _format_space_metrics(metrics: dict, space: labels.ClassSpace) -> str:
+    classes, things = len(space.classes), len(space.things)
+    lines = [f"{'class':<16}{'IoU':>8}"] + [f"{name:<16}{100 * metrics[f'IoU-{name}']:>8.2f}" for name in space.classes]
+    lines += ["-" * 24, f"{f'mIoU ({classes} classes)':<16}{100 * metrics['mIoU']:>8.2f}",
+              f"{f'things ({things})':<16}{100 * metrics['mIoU_foreground']:>8.2f}",
+              f"{f'stuff ({classes - things})':<16}{100 * metrics['mIoU_background']:>8.2f}",
+              f"{'pixel accuracy':<16}{100 * metrics['pixel_accuracy']:>8.2f}",
+              f"{metrics['images']} images ({space.title})"]
     return "\n".join(lines)

@@ -66,6 +66,31 @@ def coco_mask_ap(gt: dict, results: list[dict], classes=labels.FOREGROUND_CLASSE
     return {"segm": metrics}
 
 
+class DetectorEvaluator:
+    """A detector's outputs (torchvision Mask R-CNN's dicts) against its inputs' targets (masks, labels 1..10 in
+    ``FOREGROUND_CLASSES``' order), scored by ``coco_mask_ap``: what training validates with."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.gt, self.results = CocoBuilder(), []
+
+    def process(self, targets, outputs) -> None:
+        # Here, not at the top: `segkit evaluate-instances` imports this module without torch (which models loads).
+        from segkit.models.outputs import detections_to_coco
+
+        for target, output in zip(targets, outputs):
+            masks = target["masks"].numpy().astype(bool)
+            image_id = self.gt.add_image(str(int(target["image_id"])), *masks.shape[-2:])
+            for mask, label in zip(masks, target["labels"].tolist()):
+                self.gt.add_annotation(image_id, labels.BY_NAME[labels.FOREGROUND_CLASSES[label - 1]].id, mask)
+            self.results += detections_to_coco(output, image_id)
+
+    def evaluate(self) -> dict:
+        return coco_mask_ap(self.gt.to_dict(), self.results)
+
+
 def ground_truth_from_records(records, classes=labels.FOREGROUND_CLASSES) -> dict:
     """A COCO ground-truth dict from Cityscapes-encoded instance maps (crowd regions as iscrowd)."""
     from segkit.formats.png import read_png

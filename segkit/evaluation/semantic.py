@@ -193,3 +193,22 @@ class SemanticEvaluator:
         metrics.update({f"IoU-category-{name}": value for name, value in category_iou.items()})
         metrics.update({f"iIoU-category-{name}": value for name, value in category_iiou.items()})
         return {"sem_seg": metrics}
+
+
+class SegmenterEvaluator:
+    """A segmenter's (B, C, H, W) logits against (B, H, W) train-id targets (255 ignored), scored as
+    ``SemanticEvaluator`` scores label ids: what training validates with."""
+
+    def __init__(self):
+        self.scores = SemanticEvaluator()
+
+    def reset(self) -> None:
+        self.scores.reset()
+
+    def process(self, targets, logits) -> None:
+        for truth, prediction in zip(targets, logits.argmax(1)):
+            self.scores.process(labels.TRAIN_ID_TO_ID[truth.numpy().astype(np.uint8)],
+                                labels.TRAIN_ID_TO_ID[prediction.cpu().numpy().astype(np.uint8)])
+
+    def evaluate(self) -> dict:
+        return self.scores.evaluate()

@@ -20,7 +20,6 @@ from torch import nn
 from segkit import labels
 from segkit.errors import UserError
 
-FEATURE_STYLES = ("none", "mixstyle")
 THING_TRAIN_IDS = labels.train_ids_of(labels.FOREGROUND_CLASSES)
 
 

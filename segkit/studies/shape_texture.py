@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from segkit.config import to_toml
+from segkit.config import check_choices, to_toml
 from segkit.data.catalog import roots_field
-from segkit.device import check_device_name, choose_device
+from segkit.device import Device, choose_device
 from segkit.errors import UserError
 
 PAPER = {"domain_shape": 70.0, "domain_texture": 95.1, "object_shape_synthetic": 89.2, "object_shape_real": 81.0,
@@ -27,8 +28,8 @@ class StudyConfig:
     synthetic: str = field(default=None, metadata={"help": "the synthetic dataset (veis:DIR)"})
     real: str = field(default=None, metadata={"help": "the real dataset (cityscapes:val, or a stand-in)"})
     out: Path = field(default=None, metadata={"help": "crops, models' results, report"})
-    model: str = field(default="small", metadata={"help": "small (a CPU CNN) or vgg16"})
-    init: str = field(default="none", metadata={"help": "vgg16: none or imagenet"})
+    model: Literal["small", "vgg16"] = field(default="small", metadata={"help": "small: a CPU CNN"})
+    init: Literal["none", "imagenet"] = field(default="none", metadata={"help": "vgg16's initial weights"})
     epochs: int = 8
     batch_size: int = 32
     lr: float = 1e-3
@@ -38,7 +39,7 @@ class StudyConfig:
     max_per_class: int = 400
     test_fraction: float = 0.3
     bootstrap: int = 1000
-    device: str = "auto"
+    device: Device = "auto"
     roots: dict[str, str] = roots_field()
     note: str = field(default="", metadata={"help": "said in the report (e.g. that 'real' is a stand-in)"})
 
@@ -47,9 +48,7 @@ class StudyConfig:
             if getattr(self, name) is None:
                 raise UserError(f"--{name} is required")
         self.out = Path(self.out)
-        check_device_name(self.device)
-        if self.model not in ("small", "vgg16"):
-            raise UserError(f"--model: expected small or vgg16, got {self.model!r}")
+        check_choices(self)
 
 
 def _is_test(image_name: str, fraction: float) -> bool:

@@ -65,7 +65,9 @@ def test_recorded_results_stand_in_for_runs_that_are_gone(tmp_path, monkeypatch,
     (tmp_path / "runs" / "baseline_s1").mkdir(parents=True)
     (tmp_path / "runs" / "baseline_s1" / "sim2real.json").write_text("{}")
     ran.clear()
-    assert module.main(argv + ["--variant", "baseline"]) == 0 and ran == [("baseline", 1)]
+    assert module.main(argv + ["--variant", "baseline", "--results", str(tmp_path / "elsewhere")]) == 0
+    assert ran == [("baseline", 1)] and (tmp_path / "elsewhere" / "generalisation.png").is_file()
+    assert "| deeplab | 34.0 | 30.0 |" in (tmp_path / "elsewhere" / "generalisation.md").read_text()
     with pytest.raises(SystemExit):
         module.main(argv + ["--variant", "share50", "--seeds", "0"])
     assert f"share50 seed 0 needs {tmp_path / 'base' / 'seed0' / 'models' / 'seg_veis'}: make it first" in capsys.readouterr().err

@@ -79,7 +79,7 @@ def test_best_and_the_last_score_come_after_precise_batch_norm(tmp_path, mini_co
 
 
 def test_the_training_gpus_random_state_is_saved_and_restored(monkeypatch):
-    import segkit.train
+    from segkit.checkpoint import checkpoint_contents, restore_random_state
 
     state, asked, restored = torch.tensor([1, 2], dtype=torch.uint8), [], []
     monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device: asked.append(device) or state)
@@ -89,11 +89,12 @@ def test_the_training_gpus_random_state_is_saved_and_restored(monkeypatch):
     config = TrainConfig(out="unused", train=("x",))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1)
     gpu = torch.device("cuda", 1)
-    contents = segkit.train.checkpoint_contents(config, model, optimizer, scheduler, None, 1, 0.0, gpu)
+    parts = dict(model=model, optimizer=optimizer, scheduler=scheduler, scaler=None, step=1, best=0.0)
+    contents = checkpoint_contents(config, **parts, device=gpu)
     assert contents["cuda_rng"] is state and asked == [gpu]  # that GPU's alone: a resume may see fewer GPUs
-    segkit.train.restore_random_state(contents, gpu)
+    restore_random_state(contents, gpu)
     assert restored == [(state, gpu)]
-    on_cpu = segkit.train.checkpoint_contents(config, model, optimizer, scheduler, None, 1, 0.0, torch.device("cpu"))
+    on_cpu = checkpoint_contents(config, **parts, device=torch.device("cpu"))
     assert on_cpu["cuda_rng"] is None and asked == [gpu]  # a CPU run never wakes CUDA up
 
 
@@ -118,4 +119,24 @@ def test_issue_22s_options_resume_exactly_with_any_number_of_workers(tmp_path, m
     train(_config(tmp_path, mini_copy, "cut", **options), stop_after=3)
     train(_config(tmp_path, mini_copy, "cut", resume=True, workers=2, **options))
     expected, resumed = _weights(tmp_path / "whole" / "last.pt"), _weights(tmp_path / "cut" / "last.pt")
+    assert all(torch.equal(value, resumed[key]) for key, value in expected.items())
+
+
+def test_a_checkpoint_of_the_former_lambda_schedule_resumes_to_the_weights_of_an_unstopped_run(tmp_path, mini_copy):
+    """Checkpoints written before the schedule was torch's: a LambdaLR's state, and parameter groups without
+    OneCycleLR's keys. The schedule is replayed to the saved step."""
+    options = dict(iterations=4, checkpoint_every=2, checkpoint_minutes=0, schedule="onecycle", warmup=2)
+    train(_config(tmp_path, mini_copy, "whole", **options))
+    train(_config(tmp_path, mini_copy, "cut", **options), stop_after=3)
+    path = tmp_path / "cut" / "last.pt"
+    checkpoint = torch.load(path, weights_only=False)
+    assert checkpoint["step"] == 2
+    scratch = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.02)
+    checkpoint["scheduler"] = torch.optim.lr_scheduler.LambdaLR(scratch, lambda step: 1.0).state_dict()
+    for group in checkpoint["optimizer"]["param_groups"]:
+        group.update(lr=0.5, initial_lr=0.02)
+        del group["max_lr"], group["min_lr"]
+    torch.save(checkpoint, path)
+    train(_config(tmp_path, mini_copy, "cut", resume=True, **options))
+    expected, resumed = _weights(tmp_path / "whole" / "last.pt"), _weights(path)
     assert all(torch.equal(value, resumed[key]) for key, value in expected.items())

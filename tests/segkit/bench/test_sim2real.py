@@ -164,7 +164,7 @@ def test_the_help_shows_each_default_once(capsys):
 def test_only_picks_rows_in_the_tables_order():
     import argparse
 
-    from segkit.bench.table2 import selected_rows
+    from segkit.bench.suite import selected_rows
     from segkit.config import add_arguments, resolve
 
     parser = argparse.ArgumentParser()

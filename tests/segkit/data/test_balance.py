@@ -55,10 +55,10 @@ def test_draws_favour_the_rare_class_and_follow_the_sample_number(monkeypatch):
     sampling = RareClassSampling(_Labelled(pixels), temperature=0.01, seed=4)
     draws = []
     for sample in range(200):
-        sampling.set_epoch(sample)
+        sampling.set_sample_number(sample)
         draws.append(sampling[0])
     assert draws.count(3) > 190  # the rider's image: exp(100) against exp(0.5) for road
-    sampling.set_epoch(17)
+    sampling.set_sample_number(17)
     assert sampling[0] == sampling[4] == draws[17]  # the sample number decides, not the index
     uniform = RareClassSampling(_Labelled(pixels), temperature=1e6, seed=4)
     counts = np.bincount([uniform.draw(k) for k in range(400)], minlength=5)
@@ -68,6 +68,6 @@ def test_draws_favour_the_rare_class_and_follow_the_sample_number(monkeypatch):
 def test_a_dataset_trains_with_rare_class_sampling(mini_copy):
     records = get("cityscapes:val", roots={"cityscapes": str(mini_copy)})
     sampling = RareClassSampling(SemanticDataset(records), temperature=0.01)
-    sampling.set_epoch(0)
+    sampling.set_sample_number(0)
     image, target = sampling[0]
     assert image.shape[0] == 3 and target.shape == image.shape[1:]

@@ -4,7 +4,7 @@ import pytest
 
 from segkit import labels
 from segkit.data.catalog import get
-from segkit.data.labels_io import read_camvid, read_train_ids
+from segkit.data.labels_io import read_classes, read_train_ids
 from segkit.errors import UserError
 from segkit.formats.png import read_png
 
@@ -26,7 +26,7 @@ def test_segnet_absolute_paths_resolve_under_the_root(camvid_root):
 
 def test_labels_become_representative_train_ids_that_map_back(camvid_root):
     record = get("camvid:train", roots={"camvid": camvid_root})[0]
-    camvid = read_camvid(record)
+    camvid = read_classes(record)  # the indices of CamVid's class space: its label values
     train_ids = read_train_ids(record)
     assert np.array_equal(camvid, read_png(record.label))
     assert (train_ids[camvid == labels.CAMVID_VOID] == 255).all()

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from torch.utils.data import ConcatDataset
 
 from segkit import labels
 from segkit.data.catalog import get
@@ -22,8 +23,8 @@ def test_semantic_samples(mini):
     assert target.shape == (48, 96) and target.dtype == torch.int64
     assert set(target.unique().tolist()) <= set(range(19)) | {255}
     again_image, again_target = dataset[0]
-    assert torch.equal(image, again_image) and torch.equal(target, again_target)  # (seed, epoch, index) decide
-    dataset.set_epoch(1)
+    assert torch.equal(image, again_image) and torch.equal(target, again_target)  # (seed, sample, index) decide
+    dataset.set_sample_number(1)
     assert not torch.equal(dataset[0][1], target) or not torch.equal(dataset[0][0], image)
     plain_image, plain_target = SemanticDataset(mini)[0]
     expected = labels.ID_TO_TRAIN_ID[read_png(mini[0].label)]
@@ -59,11 +60,25 @@ def test_instances_of_generated_data_include_lights_and_signs(mixed_dataset):
 def test_mixed_datasets(mini):
     a, b = SemanticDataset(mini, Resize(scale=0.5)), SemanticDataset(mini * 3)
     concatenated = MixedDataset([a, b])
-    assert len(concatenated) == 4 and concatenated.source(0) == (0, 0) and concatenated.source(3) == (1, 2)
+    assert isinstance(concatenated, ConcatDataset) and len(concatenated) == 4
+    for index, (source, item) in enumerate([(a, 0), (b, 0), (b, 1), (b, 2)]):
+        assert all(torch.equal(x, y) for x, y in zip(concatenated[index], source[item]))
     weighted = MixedDataset([a, b], ratios=[3, 1], length=400, seed=0)
     sources = [weighted.source(i)[0] for i in range(400)]
     assert 0.65 < sources.count(0) / 400 < 0.85 and sources == [weighted.source(i)[0] for i in range(400)]
     assert weighted[0][0].shape[1:] in {(64, 128), (128, 256)}
+
+
+def test_a_concatenation_passes_the_sample_number_to_its_sources(mini):
+    def source():
+        return SemanticDataset(mini * 2, training_transforms(crop=(32, 64), flip=True, color_jitter=True), seed=7)
+
+    mix, alone = MixedDataset([source(), source()]), source()
+    mix.set_sample_number(5)
+    alone.set_sample_number(5)
+    assert all(torch.equal(x, y) for x, y in zip(mix[3], alone[1]))
+    alone.set_sample_number(6)
+    assert not all(torch.equal(x, y) for x, y in zip(mix[3], alone[1]))  # the sample number counts
 
 
 def test_a_weighted_mix_reaches_every_item_of_every_source():

@@ -1,4 +1,5 @@
-"""The 11-class CamVid evaluation against an independent count, and through `segkit evaluate`."""
+"""The 11-class CamVid evaluation (the class-space evaluator on CamVid's space) against an independent count, and
+through `segkit evaluate`."""
 import json
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 
 from segkit import labels
 from segkit.cli import main
-from segkit.evaluation.camvid import CamVidEvaluator
+from segkit.evaluation.class_space import ClassSpaceEvaluator
 from segkit.formats.png import read_png, write_png
 
 
@@ -34,7 +35,7 @@ def _independent_iou(gts, preds):
 def test_equals_an_independent_count_on_random_maps(rng):
     gts = [rng.integers(0, 12, (40, 50), dtype=np.uint8) for _ in range(3)]
     preds = [rng.choice(np.r_[np.arange(19), 255], (40, 50)).astype(np.uint8) for _ in range(3)]
-    evaluator = CamVidEvaluator()
+    evaluator = ClassSpaceEvaluator(labels.CAMVID_SPACE)
     for gt, pred in zip(gts, preds):
         evaluator.process(gt, pred)
     metrics = evaluator.evaluate()["sem_seg"]
@@ -50,7 +51,7 @@ def test_a_perfect_prediction_scores_one_and_void_is_ignored(rng):
     gt = rng.integers(0, 12, (30, 30), dtype=np.uint8)
     perfect = np.array([labels.BY_NAME[labels.CAMVID_REPRESENTATIVE[c]].train_id for c in labels.CAMVID_CLASSES] + [7],
                        dtype=np.uint8)[gt]  # void pixels predicted as anything (road)
-    evaluator = CamVidEvaluator()
+    evaluator = ClassSpaceEvaluator(labels.CAMVID_SPACE)
     evaluator.process(gt, perfect)
     metrics = evaluator.evaluate()["sem_seg"]
     assert metrics["mIoU"] == 1.0 and metrics["pixel_accuracy"] == 1.0
@@ -58,7 +59,7 @@ def test_a_perfect_prediction_scores_one_and_void_is_ignored(rng):
 
 def test_values_that_are_not_train_ids_are_refused():
     with pytest.raises(ValueError, match=r"not train ids: \[19\]"):
-        CamVidEvaluator().process(np.zeros((2, 2), np.uint8), np.full((2, 2), 19, np.uint8))
+        ClassSpaceEvaluator(labels.CAMVID_SPACE).process(np.zeros((2, 2), np.uint8), np.full((2, 2), 19, np.uint8))
 
 
 def test_segkit_evaluate_on_camvid(camvid_root, tmp_path, capsys, rng):
