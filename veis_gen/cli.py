@@ -8,6 +8,8 @@ from pathlib import Path
 
 from segkit.errors import UserError, run_command
 from veis_gen import __version__
+from veis_gen.render.choices import BACKENDS
+from veis_gen.scene.types import SCENE_KINDS
 
 
 def _records(args):
@@ -166,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--tile", type=int, default=160)
     preview.add_argument("--columns", type=int, default=4)
     preview.add_argument("--seed", type=int, default=0)
-    preview.add_argument("--backend", choices=("osmesa", "egl"))
+    preview.add_argument("--backend", choices=BACKENDS)
     preview.set_defaults(handler=_assets_preview)
 
     from segkit.config import add_arguments
@@ -187,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--count", type=_positive, default=12)
     sheet.add_argument("--columns", type=_positive, default=2)
     sheet.add_argument("--width", type=_positive, default=512, help="width of each image in the sheet")
-    sheet.add_argument("--scenes", choices=("simple", "complex"), help="only this kind of scene")
+    sheet.add_argument("--scenes", choices=SCENE_KINDS, help="only this kind of scene")
     sheet.set_defaults(handler=_preview)
 
     merge = commands.add_parser("merge", help="join the folders of --shard runs into one dataset")

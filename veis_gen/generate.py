@@ -14,21 +14,29 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, get_args
 
 import numpy as np
 
-from segkit.config import to_toml
+from segkit.config import check_choice, to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
+from veis_gen.render.choices import APPEARANCES, BACKENDS, EFFECTS, SHADINGS, Appearance, Backend, Effects, Shading
+from veis_gen.scene.styles import Season, Streets, StreetStyle, Traffic
+from veis_gen.scene.types import SceneKind
 
 CONFIG_NAME = "veis_config.toml"
-EXECUTORS = ("auto", "slurm", "local")
+Executor = Literal["auto", "slurm", "local"]
+EXECUTORS: tuple[str, ...] = get_args(Executor)
+Scenes = Literal[SceneKind, "mixed"]
+SCENES: tuple[str, ...] = get_args(Scenes)
 SLURM_MINUTES = 240
 STAGES = ("sample", "place", "render", "encode", "write")
-# Settings that change what an image looks like: a rerun into the same folder must keep them.
-CONTENT_SETTINGS = ("scenes", "size", "seed", "pack", "split", "class_weights", "shading", "shadows", "simple_fraction",
-                    "min_instance_area", "png_level", "appearance", "traffic", "streets", "season", "camera", "furniture",
-                    "effects")
+
+
+def _content(help_text: str, **kwargs):
+    """A setting that changes what an image looks like: a rerun into the same folder must keep it."""
+    return field(metadata={"help": help_text, "content": True}, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,14 @@ class SlurmSettings:
     """How ``--slurm N`` submits; None is the default named in each help (they are not recorded with the data)."""
 
     partition: str | None = field(default=None, metadata={"help": "--slurm: the partition (default: the cluster's)"})
-    time: int | None = field(default=None, metadata={"help": f"--slurm: minutes a shard's job may run (default: {SLURM_MINUTES})"})
-    cpus: int | None = field(default=None, metadata={"help": "--slurm: CPUs (and worker processes) per shard (default: --workers)"})
+    time: int | None = field(default=None, metadata={
+        "help": f"--slurm: minutes a shard's job may run (default: {SLURM_MINUTES})"})
+    cpus: int | None = field(default=None, metadata={
+        "help": "--slurm: CPUs (and worker processes) per shard (default: --workers)"})
     wait: bool | None = field(default=None, metadata={"help": "--slurm: wait for the jobs, then merge (default: true)"})
-    executor: str | None = field(default=None, metadata={"help": "--slurm: auto or slurm (SLURM, where sbatch is), "
-                                                                 "or local (every shard at once on this machine)"})
+    # Annotated, not a Literal that segkit.config would check first: the refusal names the choices as users know it.
+    executor: Annotated[str | None, Executor] = field(default=None, metadata={
+        "help": "--slurm: auto or slurm (SLURM, where sbatch is), or local (every shard at once on this machine)"})
 
     def check(self) -> None:
         if self.executor is not None and self.executor not in EXECUTORS:
@@ -53,29 +64,33 @@ class SlurmSettings:
 @dataclass
 class GenerateConfig:
     out: Path = field(default=None, metadata={"help": "output folder"})
-    scenes: str = field(default="mixed", metadata={"help": "simple, complex or mixed"})
+    scenes: Scenes = _content("simple, complex or mixed", default="mixed")
     count: int = field(default=100, metadata={"help": "number of images (in all shards together)"})
-    size: str = field(default="1024x512", metadata={"help": "WIDTHxHEIGHT"})
-    seed: int = field(default=0, metadata={"help": "the run's seed"})
+    size: str = _content("WIDTHxHEIGHT", default="1024x512")
+    seed: int = _content("the run's seed", default=0)
     workers: int = field(default=1, metadata={"help": "processes"})
-    pack: tuple[str, ...] = field(default=("builtin",), metadata={"help": "asset pack folder or name (repeatable)"})
-    split: str = field(default="train", metadata={"help": "Cityscapes split folder"})
+    pack: tuple[str, ...] = _content("asset pack folder or name (repeatable)", default=("builtin",))
+    split: str = _content("Cityscapes split folder", default="train")
     shard: str = field(default="0/1", metadata={"help": "I/N: make only images with index %% N == I"})
-    class_weights: dict[str, float] = field(default_factory=dict, metadata={"help": "e.g. person=2,train=0.5"})
-    simple_fraction: float = field(default=0.5, metadata={"help": "share of simple scenes when scenes=mixed"})
-    shading: str = field(default="fast", metadata={"help": "fast (CPU Lambert) or pbr (pyrender's shader)"})
-    shadows: bool = field(default=False, metadata={"help": "directional shadows (pbr shading only)"})
-    backend: str | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
-    min_instance_area: int = field(default=10, metadata={"help": "smaller instances are iscrowd in COCO"})
-    png_level: int = field(default=3, metadata={"help": "deflate level of RGB PNGs (0-9; 1-3 fast: rows Up-filtered)"})
-    appearance: str = field(default="default", metadata={"help": "default, or shifted: flat recoloured materials, blur, noise"})
-    traffic: str = field(default="right", metadata={"help": "complex scenes: right- or left-hand traffic"})
-    streets: str = field(default="wide", metadata={"help": "complex scenes: wide, narrow (two lanes, close facades) or mixed"})
-    season: str = field(default="summer", metadata={"help": "complex scenes: summer, winter (leafless trees) or mixed"})
-    camera: str = field(default="default", metadata={"help": "complex scenes' camera rig: default, cityscapes or camvid"})
-    furniture: bool = field(default=False, metadata={"help": "complex scenes: railings, bollards, front-garden fences"})
-    effects: str = field(default="none", metadata={"help": "none, or camera: exposure, white balance, vignetting, "
-                                                           "contrast, blur, noise, JPEG drawn per image"})
+    class_weights: dict[str, float] = _content("e.g. person=2,train=0.5", default_factory=dict)
+    simple_fraction: float = _content("share of simple scenes when scenes=mixed", default=0.5)
+    shading: Shading = _content("fast (CPU Lambert) or pbr (pyrender's shader)", default="fast")
+    shadows: bool = _content("directional shadows (pbr shading only)", default=False)
+    backend: Backend | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
+    min_instance_area: int = _content("smaller instances are iscrowd in COCO", default=10)
+    png_level: int = _content("deflate level of RGB PNGs (0-9; 1-3 fast: rows Up-filtered)", default=3)
+    appearance: Appearance = _content("default, or shifted: flat recoloured materials, blur, noise", default="default")
+    # StreetStyle checks these (and camera), with its "expected one of ..." that users know: Annotated, segkit.config
+    # reads them as plain text.
+    traffic: Annotated[str, Traffic] = _content("complex scenes: right- or left-hand traffic", default="right")
+    streets: Annotated[str, Streets] = _content("complex scenes: wide, narrow (two lanes, close facades) or mixed",
+                                                default="wide")
+    season: Annotated[str, Season] = _content("complex scenes: summer, winter (leafless trees) or mixed",
+                                              default="summer")
+    camera: str = _content("complex scenes' camera rig: default, cityscapes or camvid", default="default")
+    furniture: bool = _content("complex scenes: railings, bollards, front-garden fences", default=False)
+    effects: Effects = _content("none, or camera: exposure, white balance, vignetting, contrast, blur, noise, JPEG "
+                                "drawn per image", default="none")
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
     slurm: int | None = field(default=None, metadata={"help": "run as a SLURM job array of this many shards, through "
                                                                "submitit (see --slurm-*), then merge"})
@@ -85,18 +100,15 @@ class GenerateConfig:
         if self.out is None:
             raise UserError("--out is required")
         self.out = Path(self.out)
-        if self.scenes not in ("simple", "complex", "mixed"):
-            raise UserError(f"--scenes: expected simple, complex or mixed, got {self.scenes!r}")
+        check_choice("--scenes", self.scenes, SCENES)  # a Python caller; segkit.config checks flags and files
         if self.count < 1:
             raise UserError(f"--count: expected at least 1, got {self.count}")
         if self.workers < 1:
             raise UserError(f"--workers: expected at least 1, got {self.workers}")
         if self.seed < 0:
             raise UserError(f"--seed: expected 0 or more, got {self.seed}")
-        from veis_gen.render.backend import BACKENDS  # light: no OpenGL until a backend is activated
-
-        if self.backend is not None and self.backend not in BACKENDS:
-            raise UserError(f"--backend: expected {' or '.join(BACKENDS)}, got {self.backend!r}")
+        if self.backend is not None:
+            check_choice("--backend", self.backend, BACKENDS)
         if self.slurm is not None and self.slurm < 1:
             raise UserError(f"--slurm: expected at least 1 shard, got {self.slurm}")
         self.cluster.check()
@@ -114,21 +126,15 @@ class GenerateConfig:
             raise UserError(f"--shard: expected I/N such as 0/4, got {self.shard!r}") from None
         if not 0 <= index < total:
             raise UserError(f"--shard: expected 0 <= I < N, got {self.shard!r}")
-        if self.shading not in ("fast", "pbr"):
-            raise UserError(f"--shading: expected fast or pbr, got {self.shading!r}")
+        check_choice("--shading", self.shading, SHADINGS)
         if self.shadows and self.shading != "pbr":
             raise UserError("--shadows needs --shading pbr")
         if not 0.0 <= self.simple_fraction <= 1.0:
             raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
         if not 0 <= self.png_level <= 9:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
-        from veis_gen.render.appearance import APPEARANCES
-        from veis_gen.render.effects import EFFECTS
-
-        if self.appearance not in APPEARANCES:
-            raise UserError(f"--appearance: expected {' or '.join(APPEARANCES)}, got {self.appearance!r}")
-        if self.effects not in EFFECTS:
-            raise UserError(f"--effects: expected {' or '.join(EFFECTS)}, got {self.effects!r}")
+        check_choice("--appearance", self.appearance, APPEARANCES)
+        check_choice("--effects", self.effects, EFFECTS)
         try:
             self.street_style
         except ValueError as exc:
@@ -145,9 +151,7 @@ class GenerateConfig:
         return width, height
 
     @property
-    def street_style(self):
-        from veis_gen.scene.styles import StreetStyle
-
+    def street_style(self) -> StreetStyle:
         return StreetStyle(traffic=self.traffic, streets=self.streets, season=self.season, camera=self.camera,
                            furniture=self.furniture)
 
@@ -157,6 +161,7 @@ class GenerateConfig:
         return list(range(index, self.count, total))
 
 
+CONTENT_SETTINGS = tuple(f.name for f in dataclasses.fields(GenerateConfig) if f.metadata.get("content"))
 STREAMS = ("scene", "appearance", "effects")  # one random stream each per image; append, never reorder
 RANDOM_STREAMS = 2  # the scheme: 1 drew appearance and effects from the seeds seed+1 and seed+2
 

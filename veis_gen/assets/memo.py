@@ -1,5 +1,11 @@
 """Bounded memos: a worker makes thousands of scenes, each with meshes of its own (a road of the sampled width),
-and must not keep every mesh, hull or normal array it ever built."""
+and must not keep every mesh, hull or normal array it ever built.
+
+Not cachetools' LRUCache: ``Memo`` is its one behaviour (least recently used out) in a few lines over an OrderedDict,
+and the generator would take a dependency for it. ``IdentityMemo`` is what no library cache does: its keys are
+objects that cannot be hashed or compared cheaply (vertex arrays, meshes), so it keys on ``id`` and keeps the object
+beside the value; a cache keyed on the id alone would hand an entry to a new object given a freed one's id.
+"""
 from __future__ import annotations
 
 from collections import OrderedDict

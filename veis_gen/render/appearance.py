@@ -13,8 +13,6 @@ from scipy import ndimage
 
 from veis_gen.assets.materials import Material
 
-APPEARANCES = ("default", "shifted")
-
 
 def shift_material(material: Material) -> Material:
     h, s, v = colorsys.rgb_to_hsv(*(c / 255 for c in material.color))

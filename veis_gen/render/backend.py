@@ -8,7 +8,8 @@ import ctypes
 import os
 import sys
 
-BACKENDS = ("osmesa", "egl")
+from veis_gen.render.choices import BACKENDS, Backend
+
 _patched = False
 
 
@@ -16,7 +17,7 @@ def _has_gpu() -> bool:
     return os.path.exists("/dev/nvidia0") and os.path.exists("/dev/nvidiactl")
 
 
-def choose_backend(requested: str | None = None) -> str:
+def choose_backend(requested: Backend | None = None) -> Backend:
     """``requested`` if given, else PYOPENGL_PLATFORM if set, else EGL when an NVIDIA GPU is present, else OSMesa."""
     backend = requested or os.environ.get("PYOPENGL_PLATFORM") or ("egl" if _has_gpu() else "osmesa")
     if backend not in BACKENDS:
@@ -26,7 +27,7 @@ def choose_backend(requested: str | None = None) -> str:
     return backend
 
 
-def activate(requested: str | None = None) -> str:
+def activate(requested: Backend | None = None) -> Backend:
     """Set the platform and patch PyOpenGL; call before importing pyrender. Returns the backend in use."""
     global _patched
     backend = choose_backend(requested)

@@ -19,8 +19,6 @@ import io
 
 import numpy as np
 
-EFFECTS = ("none", "camera")
-
 
 def sample_effects(rng: np.random.Generator) -> dict:
     return {

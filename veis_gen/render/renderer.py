@@ -16,11 +16,11 @@ import numpy as np
 
 from veis_gen.assets.materials import texture_image
 from veis_gen.render.backend import activate
+from veis_gen.render.choices import SHADINGS, Backend, Shading
 from veis_gen.render.compose import DrawGroup, face_normals, merge
 from veis_gen.scene.camera import Camera, Light
 
 MAX_SEGMENT = 2**24 - 1
-SHADINGS = ("fast", "pbr")
 
 
 def encode_segment(segment: int) -> tuple[int, int, int]:
@@ -75,7 +75,7 @@ _ResidentTexture = None
 class Renderer:
     """One offscreen context, reused for every frame of a worker."""
 
-    def __init__(self, width: int, height: int, *, backend: str | None = None):
+    def __init__(self, width: int, height: int, *, backend: Backend | None = None):
         self.backend = activate(backend)
         import pyrender
 
@@ -193,7 +193,7 @@ class Renderer:
         return self._coverage.masks(view, projection, self.width, self.height, objects, boxes)
 
     def render(self, groups: list[DrawGroup], camera: Camera, lights: list[Light], *,
-               background=(135, 170, 210), ambient: float = 0.45, shading: str = "fast", shadows: bool = False,
+               background=(135, 170, 210), ambient: float = 0.45, shading: Shading = "fast", shadows: bool = False,
                rgb: bool = True) -> dict[str, np.ndarray]:
         """``shading``: "fast" lights vertices on the CPU and draws with pyrender's FLAT shader (about 3x
         faster on llvmpipe; matte, no shadows); "pbr" uses pyrender's PBR shader, with optional shadows."""

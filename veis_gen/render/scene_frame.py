@@ -17,6 +17,7 @@ import numpy as np
 from segkit import labels
 from veis_gen.assets.materials import assign_materials
 from veis_gen.render.appearance import shift_image, shift_material
+from veis_gen.render.choices import Appearance, Shading
 from veis_gen.render.compose import DrawGroup, merge, mesh_groups
 from veis_gen.render.renderer import Renderer
 from veis_gen.scene.camera import Camera, project
@@ -26,7 +27,7 @@ from veis_gen.scene.types import Scene
 SKY = labels.BY_NAME["sky"].id
 
 
-def scene_groups(scene: Scene, library: Library, *, textured: bool = True, appearance: str = "default"):
+def scene_groups(scene: Scene, library: Library, *, textured: bool = True, appearance: Appearance = "default"):
     """Draw groups of the scene, and for each segment id its (label id, object index or -1)."""
     segments: dict[tuple, int] = {}
     table: list[tuple[int, int]] = [(SKY, -1)]
@@ -103,8 +104,8 @@ def render_amodal(renderer: Renderer, scene: Scene, groups: list[DrawGroup], tab
     return masks
 
 
-def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: bool = True, shading: str = "fast",
-                 shadows: bool = False, textured: bool = True, appearance: str = "default",
+def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: bool = True, shading: Shading = "fast",
+                 shadows: bool = False, textured: bool = True, appearance: Appearance = "default",
                  appearance_rng: np.random.Generator | None = None) -> dict:
     """The frame of ``scene`` (see `Renderer.render`) with label ids, instances, objects and amodal masks;
     ``appearance`` "shifted" recolours the materials and then the image, its noise drawn from ``appearance_rng``."""

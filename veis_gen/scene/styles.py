@@ -15,12 +15,16 @@ Camera rigs (heights in metres, angles in degrees; pitch < 0 looks down), each s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
-TRAFFIC = ("right", "left")
-STREETS = ("wide", "narrow", "mixed")
-SEASONS = ("summer", "winter", "mixed")
+Traffic = Literal["right", "left"]
+Streets = Literal["wide", "narrow", "mixed"]
+Season = Literal["summer", "winter", "mixed"]
+TRAFFIC: tuple[str, ...] = get_args(Traffic)
+STREETS: tuple[str, ...] = get_args(Streets)
+SEASONS: tuple[str, ...] = get_args(Season)
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,9 @@ CAMERA_RIGS = {
 
 @dataclass(frozen=True)
 class StreetStyle:
-    traffic: str = "right"  # the side vehicles keep to; the camera drives in that side's inner lane
-    streets: str = "wide"  # wide: 2-6 lanes and parking; narrow: two lanes, close buildings; mixed: half each
-    season: str = "summer"  # winter: leafless trees; mixed: half the scenes each
+    traffic: Traffic = "right"  # the side vehicles keep to; the camera drives in that side's inner lane
+    streets: Streets = "wide"  # wide: 2-6 lanes and parking; narrow: two lanes, close buildings; mixed: half each
+    season: Season = "summer"  # winter: leafless trees; mixed: half the scenes each
     camera: str = "default"  # a CAMERA_RIGS name
     furniture: bool = False  # railings, bollards and front-garden fences along the sidewalks
 

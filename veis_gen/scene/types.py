@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 
 from veis_gen.scene.camera import Camera, Light
 
-SCENE_KINDS = ("simple", "complex")
+SceneKind = Literal["simple", "complex"]
+SCENE_KINDS: tuple[str, ...] = get_args(SceneKind)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Placement:
 @dataclass(frozen=True)
 class Scene:
     seed: int
-    kind: str  # one of SCENE_KINDS
+    kind: SceneKind
     camera: Camera
     lights: tuple[Light, ...]
     placements: tuple[Placement, ...]

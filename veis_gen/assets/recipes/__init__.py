@@ -1,13 +1,15 @@
 """Procedural recipes: name -> function(params, pose) -> AssetMesh in the canonical frame.
 
 Cached meshes are keyed by a fingerprint of the recipe's source (and of the mesh primitives, and anny's
-version for people), so editing a recipe rebuilds what it made. Importing this package is light (numpy and trimesh); people import torch and anny only when built.
+version for people), so editing a recipe rebuilds what it made; the source is that of the module defining the
+recipe's function. Importing this package is light (numpy and trimesh); people import torch and anny only when built.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
 import inspect
+import sys
 from typing import Callable
 
 from veis_gen.assets import mesh as _mesh_module
@@ -19,6 +21,9 @@ BACKGROUND = ("ground", "road", "sidewalk", "building", "wall", "fence", "tree",
 
 def _person(params: dict, pose: str) -> AssetMesh:
     return people.build_person(params, "stand" if pose == "default" else pose)
+
+
+_person.__wrapped__ = people.build_person  # recipe_module follows it: the fingerprint is people's source
 
 
 RECIPES: dict[str, Callable[[dict, str], AssetMesh]] = {
@@ -34,12 +39,15 @@ RECIPES: dict[str, Callable[[dict, str], AssetMesh]] = {
     "pole": street.pole,
     **{name: getattr(background, name) for name in BACKGROUND},
 }
-_MODULES = {"person": people, "car": vehicles, "truck": vehicles, "bus": vehicles, "train": vehicles,
-            "bicycle": two_wheelers, "motorcycle": two_wheelers, "traffic_light": street, "traffic_sign": signs,
-            "pole": street, **{name: background for name in BACKGROUND}}
 
 
-def _fingerprint(module, extra: str = "") -> str:
+def recipe_module(recipe: Callable):
+    """The module that defines ``recipe`` (or the function it wraps): editing it changes the recipe's fingerprint."""
+    return sys.modules[inspect.unwrap(recipe).__module__]
+
+
+def _fingerprint(module) -> str:
+    extra = _anny_version() if module is people else ""
     source = inspect.getsource(module) + inspect.getsource(_mesh_module) + extra
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
@@ -51,8 +59,6 @@ def _anny_version() -> str:
         return "absent"
 
 
-RECIPE_VERSIONS: dict[str, str] = {
-    name: _fingerprint(module, _anny_version() if module is people else "") for name, module in _MODULES.items()
-}
+RECIPE_VERSIONS: dict[str, str] = {name: _fingerprint(recipe_module(recipe)) for name, recipe in RECIPES.items()}
 # Built in a spawned process: they import torch and anny, which must stay out of render processes.
 ISOLATED = frozenset({"person"})

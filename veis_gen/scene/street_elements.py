@@ -1,0 +1,417 @@
+"""What a street holds, as the steps that draw it: ``STEPS``, in order, after the layout (``street_layout``).
+
+Each element is a frozen dataclass of its numbers (Poisson means, chances, offsets in metres; a ``Range`` is a
+uniform draw) and a ``place`` method that draws it into a ``Street``. The sidewalks' elements (``Kerbside``) take
+one side and then the other. A new element is a recipe, an asset in a pack and a step here, appended to ``STEPS``
+or to ``Kerbside.elements``: a step put before others changes every street drawn after it from the same seeds.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from veis_gen.scene.library import inline
+from veis_gen.scene.street_layout import KERB, SIDES, STREET_END, Range, Street
+
+
+@dataclass(frozen=True)
+class Ground:
+    """The grass all round, the road (with a zebra crossing on some), the parking strips and the sidewalks."""
+
+    grass: float = 500.0  # metres a side, centred ``grass_x`` along the street
+    grass_x: float = 60.0
+    road_length: float = STREET_END + 40
+    road_behind: float = 30.0  # metres of road behind the camera
+    crossing_length: float = 4.0
+
+    def place(self, street: Street) -> None:
+        length, centre = self.road_length, self.road_length / 2 - self.road_behind
+        add = street.placements.append
+        add(inline("ground", "terrain", (self.grass_x, 0.0, -0.06), length=self.grass, width=self.grass, kind="grass",
+                   material_seed=street.seed()))
+        add(inline("road", "road", (centre, 0.0, -0.05), length=length, lanes=street.lanes,
+                   lane_width=street.lane_width, material_seed=street.seed()))
+        if street.crossing is not None:  # 1 cm above the road it covers: 1 mm ties in depth a few tens of metres away
+            add(inline("road", "road", (street.crossing, 0.0, -0.04), length=self.crossing_length, lanes=street.lanes,
+                       lane_width=street.lane_width, crossing=True, material_seed=street.seed()))
+        for side in SIDES:
+            if street.parking:
+                add(inline("ground", "road", (centre, side * (street.half + street.parking / 2), -0.05), length=length,
+                           width=street.parking, kind="asphalt", material_seed=street.seed()))
+            add(inline("sidewalk", "sidewalk", (centre, side * (street.edge + street.sidewalk / 2), 0.0),
+                       yaw=0.0 if side > 0 else 180.0, length=length, width=street.sidewalk, kerb_height=KERB,
+                       material_seed=street.seed()))
+
+
+@dataclass(frozen=True)
+class MovingTraffic:
+    """Vehicles in the lanes, both ways; most motorcycles with their riders."""
+
+    per_street: float = 6.0  # Poisson mean, times the street's density
+    shares: tuple[tuple[str, float], ...] = (("car", 1.0), ("truck", 0.12), ("bus", 0.1), ("train", 0.04),
+                                             ("motorcycle", 0.08))  # times the class weights
+    x: Range = (8.0, 110.0)
+    clear_ahead: float = 15.0  # metres of the camera's own lane kept clear ...
+    clear_ahead_large: float = 25.0  # ... of the front of a truck, bus or train
+    yaw_sd: float = 2.0
+    ridden: float = 0.85  # the chance a motorcycle has a rider
+
+    def place(self, street: Street) -> None:
+        rng, shares = street.rng, dict(self.shares)
+        classes = [c for c in shares if street.weight(c) > 0]
+        if not classes:
+            return
+        probabilities = np.array([shares[c] * street.weight(c) for c in classes])
+        probabilities /= probabilities.sum()
+        for _ in range(street.poisson(self.per_street * street.density)):
+            cls = str(rng.choice(classes, p=probabilities))
+            lane = int(rng.integers(street.lanes))
+            y = -street.half + (lane + 0.5) * street.lane_width
+            x = float(rng.uniform(*self.x))
+            clear = self.clear_ahead_large if cls in ("truck", "bus", "train") else self.clear_ahead
+            if lane == street.lanes // 2 - 1 and x < clear:
+                continue
+            vehicle = street.add(cls, x, y, 0.0, (0.0 if y < 0 else 180.0) + rng.normal(0, self.yaw_sd))
+            if cls == "motorcycle" and street.library.has("rider") and rng.random() < self.ridden:
+                street.placements.pop()
+                street.ride(vehicle)
+
+
+@dataclass(frozen=True)
+class ParkedCars:
+    """Cars nose to tail along the parking strips, with a longer gap here and there."""
+
+    chance: float = 0.7  # per parking strip
+    first: Range = (3.0, 12.0)
+    end: float = 90.0
+    gap: Range = (0.6, 6.0)
+    taken: float = 0.85  # the chance the next space is taken (times the car weight, at most 1) ...
+    free: Range = (5.0, 20.0)  # ... else this much more room
+    yaw_sd: float = 2.0
+
+    def place(self, street: Street) -> None:
+        rng = street.rng
+        if street.weight("car") <= 0:
+            return
+        for side in SIDES:
+            if street.parking and rng.random() < self.chance:
+                x = float(rng.uniform(*self.first))
+                while x < self.end:
+                    car = street.add("car", x, side * (street.half + street.parking / 2), 0.0,
+                                     (0.0 if side < 0 else 180.0) + rng.normal(0, self.yaw_sd))
+                    x += street.library.mesh(car).extents[0] * car.scale + float(rng.uniform(*self.gap))
+                    if rng.random() > self.taken * min(1.0, street.weight("car")):
+                        x += float(rng.uniform(*self.free))
+
+
+@dataclass(frozen=True)
+class Bicycles:
+    """Cyclists by the kerb of the outer lanes, or bicycles parked on the sidewalk."""
+
+    per_street: float = 2.0  # Poisson mean, times the bicycle weight and the street's density
+    per_narrow_street: float = 3.5
+    near_side: float = 0.7  # the chance of the camera's side
+    x: Range = (6.0, 70.0)
+    ridden: float = 0.6
+    lane_inset: float = 1.0  # a cyclist's metres inside the lanes' edge
+    ridden_yaw_sd: float = 4.0
+    parked_inset: float = 1.0  # a parked bicycle's metres onto the sidewalk
+    parked_yaw_sd: float = 10.0
+
+    def place(self, street: Street) -> None:
+        rng, library = street.rng, street.library
+        per_street = self.per_narrow_street if street.narrow else self.per_street
+        for _ in range(street.poisson(per_street * street.weight("bicycle") * street.density)):
+            side = -1 if rng.random() < self.near_side else 1
+            x = float(rng.uniform(*self.x))
+            if rng.random() < self.ridden and library.has("rider") and street.weight("rider") > 0:
+                record = library.choose("bicycle", rng)
+                yaw = (0.0 if side < 0 else 180.0) + rng.normal(0, self.ridden_yaw_sd)
+                street.ride(library.placement(record, rng, (x, side * (street.half - self.lane_inset), 0.0), yaw))
+            else:
+                street.add("bicycle", x, side * (street.edge + self.parked_inset), KERB,
+                           90.0 * side + rng.normal(0, self.parked_yaw_sd))
+
+
+@dataclass(frozen=True)
+class Pedestrians:
+    """People walking along the sidewalks, either way."""
+
+    per_street: float = 9.0  # Poisson mean, times the person weight and the street's density
+    near_side: float = 0.5  # the chance of the camera's side
+    inset: float = 0.8  # metres from the kerb, at least ...
+    margin: float = 0.4  # ... and from the back of the sidewalk
+    heading_sd: float = 25.0
+    x: Range = (2.0, 70.0)
+
+    def place(self, street: Street) -> None:
+        rng = street.rng
+        if street.weight("person") <= 0:
+            return
+        for _ in range(street.poisson(self.per_street * street.weight("person") * street.density)):
+            side = -1 if rng.random() < self.near_side else 1
+            y = side * (street.edge + float(rng.uniform(self.inset, street.sidewalk - self.margin)))
+            heading = (0.0 if rng.random() < 0.5 else 180.0) + rng.normal(0, self.heading_sd)
+            street.add("person", float(rng.uniform(*self.x)), y, KERB, heading)
+
+
+@dataclass(frozen=True)
+class CrossingPedestrians:
+    """People on the zebra crossing, walking across."""
+
+    per_crossing: float = 2.5  # Poisson mean, times the person weight
+    spread: float = 1.2  # metres either side of the crossing's centre line
+    heading_sd: float = 10.0
+
+    def place(self, street: Street) -> None:
+        rng = street.rng
+        if street.weight("person") <= 0 or street.crossing is None:
+            return
+        for _ in range(street.poisson(self.per_crossing * street.weight("person"))):
+            y = float(rng.uniform(-street.half, street.half))
+            street.add("person", street.crossing + float(rng.uniform(-self.spread, self.spread)), y, 0.0,
+                       90.0 * rng.choice([-1, 1]) + rng.normal(0, self.heading_sd))
+
+
+@dataclass(frozen=True)
+class Poles:
+    """Street lamps in a row along the kerb."""
+
+    first: Range = (5.0, 20.0)
+    spacing: Range = (18.0, 32.0)
+    kerb: float = 0.5  # metres behind the kerb
+
+    def place(self, street: Street, side: int) -> None:
+        for x in street.row(self.first, self.spacing):
+            if street.library.has("pole"):
+                street.add("pole", x, side * (street.edge + self.kerb), KERB, 90.0 if side < 0 else -90.0,
+                           instance=False)
+
+
+@dataclass(frozen=True)
+class BareTrees:
+    """Winter: a row of leafless street trees by the kerb (CamVid's winter streets); trunk and branches are
+    vegetation. They take no part in collisions: their crowns' hulls would clear the sidewalk."""
+
+    chance: float = 0.6  # per side
+    narrow_chance: float = 0.75
+    first: Range = (2.0, 10.0)
+    spacing: Range = (7.0, 14.0)
+    jitter: float = 0.5  # sd of each tree's place along the row
+    kerb: float = 0.7  # metres behind the kerb
+    shapes: int = 10  # a few meshes, scaled: every distinct mesh is built once per worker, at some 0.1 s each
+    height: float = 10.0
+    scale: Range = (0.7, 1.5)
+
+    def place(self, street: Street, side: int) -> None:
+        rng = street.rng
+        if not (street.winter and rng.random() < (self.narrow_chance if street.narrow else self.chance)):
+            return
+        y = side * (street.edge + self.kerb)
+        for x in street.row(self.first, self.spacing):
+            tree = inline("tree", "vegetation", (x + float(rng.normal(0, self.jitter)), y, KERB),
+                          yaw=float(rng.uniform(0, 360)), style="bare", seed=int(rng.integers(self.shapes)),
+                          height=self.height, material_seed=street.seed())
+            street.placements.append(dataclasses.replace(tree, scale=float(rng.uniform(*self.scale))))
+
+
+@dataclass(frozen=True)
+class LeafyTrees:
+    """Summer: a row of the packs' trees (class vegetation) on the sidewalk."""
+
+    chance: float = 0.6  # per side
+    first: Range = (3.0, 12.0)
+    spacing: Range = (8.0, 16.0)
+    across: float = 0.6  # the share of the sidewalk's width from the kerb
+
+    def place(self, street: Street, side: int) -> None:
+        rng = street.rng
+        if street.winter or not street.library.has("vegetation") or rng.random() >= self.chance:
+            return
+        y = side * (street.edge + street.sidewalk * self.across)
+        for x in street.row(self.first, self.spacing):
+            street.add("vegetation", x, y, KERB, rng.uniform(0, 360), instance=False)
+
+
+@dataclass(frozen=True)
+class Railings:
+    """With furniture: stretches of railing along the kerb."""
+
+    first: Range = (0.0, 30.0)
+    end: float = 110.0
+    length: Range = (5.0, 18.0)
+    chance: float = 0.35  # per stretch
+    kerb: float = 0.25  # metres behind the kerb
+    styles: tuple[str, ...] = ("rails", "bars")
+    height: Range = (0.9, 1.15)
+    gap: Range = (4.0, 30.0)
+
+    def place(self, street: Street, side: int) -> None:
+        rng = street.rng
+        if not street.style.furniture:
+            return
+        x = float(rng.uniform(*self.first))
+        while x < self.end:
+            length = float(rng.uniform(*self.length))
+            if rng.random() < self.chance:
+                street.boundary("fence", x + length / 2, side * (street.edge + self.kerb), length,
+                                fence_styles=self.styles, height=float(rng.uniform(*self.height)))
+            x += length + float(rng.uniform(*self.gap))
+
+
+@dataclass(frozen=True)
+class Bollards:
+    """With furniture: bollards (poles of the pole class) along the kerb either side of the crossing."""
+
+    pairs: tuple[int, int] = (2, 5)  # drawn as numpy's integers: the high end is left out
+    first: float = 2.6  # metres from the crossing's centre line
+    spacing: float = 1.4
+    kerb: float = 0.3  # metres behind the kerb
+    height: float = 2.2
+
+    def place(self, street: Street, side: int) -> None:
+        if not street.style.furniture or street.crossing is None:
+            return
+        y = side * (street.edge + self.kerb)
+        for k in range(int(street.rng.integers(*self.pairs))):
+            for dx in (-self.first - self.spacing * k, self.first + self.spacing * k):
+                street.placements.append(inline("pole", "pole", (street.crossing + dx, y, KERB), style="plain",
+                                                height=self.height, material_seed=street.seed()))
+
+
+@dataclass(frozen=True)
+class FrontGardens:
+    """With furniture: a fence, wall or hedge at the back of the sidewalk, in front of set-back facades."""
+
+    setback: float = 1.0  # metres the facades stand back, at least
+    kinds: tuple[str, ...] = ("fence", "fence", "wall", "hedge")  # drawn from, once per side
+    start: float = -10.0
+    end: float = 100.0
+    length: Range = (8.0, 20.0)
+    gap: Range = (1.0, 3.0)
+    behind: float = 0.15  # metres behind the sidewalk
+    styles: tuple[str, ...] = ("bars", "picket", "rails")
+
+    def place(self, street: Street, side: int) -> None:
+        rng = street.rng
+        if not street.style.furniture or street.setback(side) <= self.setback:
+            return
+        kind = str(rng.choice(self.kinds))
+        x, y = self.start, side * (street.edge + street.sidewalk + self.behind)
+        while x < self.end:
+            length = float(rng.uniform(*self.length))
+            street.boundary(kind, x + length / 2, y, round(length, 1), fence_styles=self.styles)
+            x += length + float(rng.uniform(*self.gap))
+
+
+@dataclass(frozen=True)
+class TrafficSigns:
+    """Signs along the kerb, facing the oncoming traffic."""
+
+    per_side: float = 2.5  # Poisson mean, times the sign weight and the street's density
+    x: Range = (4.0, 90.0)
+    kerb: float = 0.5  # the poles' line behind the kerb ...
+    behind: float = 0.3  # ... and the metres behind it
+    yaw_spread: float = 20.0  # degrees either way
+
+    def place(self, street: Street, side: int) -> None:
+        rng, y = street.rng, side * (street.edge + self.kerb) + side * self.behind
+        for _ in range(street.poisson(self.per_side * street.weight("traffic sign") * street.density)):
+            street.add("traffic sign", float(rng.uniform(*self.x)), y, KERB,
+                       180.0 + rng.uniform(-self.yaw_spread, self.yaw_spread))
+
+
+@dataclass(frozen=True)
+class TrafficLights:
+    """A light on each kerb before the crossing, most of the time."""
+
+    chance: float = 0.9  # per side, times the traffic light weight (at most 1)
+    before: float = 3.0  # metres before the crossing's centre line
+    kerb: float = 0.6  # metres behind the kerb
+    yaw_spread: float = 8.0  # degrees either way
+
+    def place(self, street: Street) -> None:
+        rng = street.rng
+        if street.crossing is None or street.weight("traffic light") <= 0:
+            return
+        for side in SIDES:
+            if rng.random() < min(1.0, self.chance * street.weight("traffic light")):
+                street.add("traffic light", street.crossing - self.before, side * (street.edge + self.kerb), KERB,
+                           180.0 + rng.uniform(-self.yaw_spread, self.yaw_spread))
+
+
+@dataclass(frozen=True)
+class Buildings:
+    """A row of facades on each side, with gaps filled by a wall, fence, hedge or grass."""
+
+    start: float = -25.0
+    width: Range = (8.0, 22.0)
+    gap: Range = (3.0, 12.0)  # after one facade in four
+    joined: float = 0.7  # narrow streets: the chance a gap is closed
+    depth: Range = (10.0, 16.0)
+    styles: tuple[str, ...] = ("block", "townhouse", "office", "shop")
+    floors: tuple[int, int] = (3, 10)  # numpy's integers: the high end is left out
+    townhouse_floors: tuple[int, int] = (2, 4)
+    narrow_floors: int = 6  # at most
+    fillers: tuple[str, ...] = ("wall", "fence", "hedge", "terrain")
+    filler_fences: tuple[str, ...] = ("rails", "picket", "bars", "mesh")
+    filler_behind: float = 0.3  # metres behind the setback line
+    grass_behind: float = 6.0  # a grass filler's centre, metres behind the sidewalk ...
+    grass_width: float = 12.0  # ... and its depth
+
+    def place(self, street: Street) -> None:
+        for side in SIDES:
+            x = self.start
+            setback = street.setback(side)
+            while x < STREET_END:
+                width, gap = self._facade(street, side, x, setback)
+                x += width
+                if gap > 0:
+                    self._filler(street, side, x, gap, setback)
+                    x += gap
+
+    def _facade(self, street: Street, side: int, x: float, setback: float) -> tuple[float, float]:
+        rng = street.rng
+        width = float(rng.uniform(*self.width))
+        gap = float(rng.choice([0.0, 0.0, 0.0, rng.uniform(*self.gap)]))
+        if street.narrow and rng.random() < self.joined:
+            gap = 0.0
+        depth = float(rng.uniform(*self.depth))
+        y = side * (street.edge + street.sidewalk + setback + depth / 2)
+        style = str(rng.choice(self.styles))
+        floors = int(rng.integers(*self.townhouse_floors)) if style == "townhouse" else int(rng.integers(*self.floors))
+        if street.narrow:
+            floors = min(floors, self.narrow_floors)
+        street.placements.append(inline("building", "building", (x + width / 2, y, 0.0), yaw=-90.0 * side,
+                                        style=style, floors=floors, width=width, depth=depth, collides=True,
+                                        material_seed=street.seed()))
+        return width, gap
+
+    def _filler(self, street: Street, side: int, x: float, gap: float, setback: float) -> None:
+        kind = street.rng.choice(self.fillers)
+        if kind == "terrain":
+            y = side * (street.edge + street.sidewalk + self.grass_behind)
+            street.placements.append(inline("ground", "terrain", (x + gap / 2, y, 0.0), length=gap,
+                                            width=self.grass_width, kind="grass", material_seed=street.seed()))
+            return
+        y = side * (street.edge + street.sidewalk + setback + self.filler_behind)
+        street.boundary(str(kind), x + gap / 2, y, gap, fence_styles=self.filler_fences, collides=True)
+
+
+@dataclass(frozen=True)
+class Kerbside:
+    """The sidewalks' elements: all of one side, then all of the other."""
+
+    elements: tuple = (Poles(), BareTrees(), LeafyTrees(), Railings(), Bollards(), FrontGardens(), TrafficSigns())
+
+    def place(self, street: Street) -> None:
+        for side in SIDES:
+            for element in self.elements:
+                element.place(street, side)
+
+
+# Physics keeps earlier placements: foreground first, then furniture, then the buildings and gap fillers.
+STEPS = (Ground(), MovingTraffic(), ParkedCars(), Bicycles(), Pedestrians(), CrossingPedestrians(), Kerbside(),
+         TrafficLights(), Buildings())
