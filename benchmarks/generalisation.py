@@ -180,7 +180,7 @@ def main(argv=None) -> int:
                    for seed in (args.final_seeds if name in args.final else args.seeds)}
             for name in args.variant or list(VARIANTS)}
     for name, seeds in plan.items():
-        if name in CONTINUES and CONTINUES[name] not in plan:
+        if name in CONTINUES and (CONTINUES[name] not in plan or list(plan).index(CONTINUES[name]) > list(plan).index(name)):
             parser.error(f"--variant {name} continues {CONTINUES[name]}'s runs: name that variant before it")
         for seed in (s for s, runs in seeds.items() if runs and not (name in CONTINUES and plan[CONTINUES[name]].get(s))):
             missing = [p for p in needs(name, seed, args.base, args.runs) if not p.exists()]

@@ -77,6 +77,10 @@ TASKS = {"seg": Task(SemanticDataset, attrgetter("label"), collate_seg, _segment
                      ("segm", "AP"))}
 
 
+# What a resumed run's learning-rate schedule is made of: the checkpoint's schedule continues.
+SCHEDULE_SETTINGS = ("iterations", "schedule", "warmup", "step_every", "step_gamma", "poly_power", "lr")
+
+
 @dataclass(frozen=True)
 class Precision:
     """Mixed precision: the autocast context each step runs in, and its gradient scaler (fp16 only)."""
@@ -175,6 +179,10 @@ def _resume(config: TrainConfig, model, optimizer, scheduler, scaler) -> dict | 
     if (saved.get("model"), saved.get("task")) != (config.model, config.task):
         raise UserError(f"{path}: a checkpoint of {saved.get('task')} model {saved.get('model')!r}, "
                         f"not of {config.task} model {config.model!r}: resume with the same --model")
+    for name in SCHEDULE_SETTINGS:  # the saved schedule is continued, so it must be this run's
+        if name in saved and saved[name] != getattr(config, name):
+            raise UserError(f"{path}: made with --{name.replace('_', '-')} {saved[name]}, now {getattr(config, name)}: "
+                            "resume with the same schedule, or use another --out")
     model.load_state_dict(checkpoint["model"])
     load_schedule(optimizer, scheduler, optimizer_state=checkpoint["optimizer"],
                   scheduler_state=checkpoint["scheduler"], step=checkpoint["step"])

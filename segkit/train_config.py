@@ -105,7 +105,7 @@ class TrainConfig:
             raise UserError("--crop: give height and width")
         if len(self.random_scale) not in (0, 2):
             raise UserError("--random-scale: give min and max (or nothing)")
-        check_at_least(self, dict.fromkeys(("iterations", "batch_size", "log_every", "checkpoint_every"), 1))
+        check_at_least(self, dict.fromkeys(("iterations", "batch_size", "log_every", "checkpoint_every", "step_every"), 1))
         check_at_least(self, {name: 1 for name in ("min_size", "max_size") if getattr(self, name) is not None})
         if not math.isfinite(self.checkpoint_minutes) or self.checkpoint_minutes < 0:
             raise UserError(f"--checkpoint-minutes: expected 0 or more, got {self.checkpoint_minutes}")

@@ -71,6 +71,9 @@ def test_recorded_results_stand_in_for_runs_that_are_gone(tmp_path, monkeypatch,
     with pytest.raises(SystemExit):
         module.main(argv + ["--variant", "share50", "--seeds", "0"])
     assert f"share50 seed 0 needs {tmp_path / 'base' / 'seed0' / 'models' / 'seg_veis'}: make it first" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a variant that continues another runs after it
+        module.main(argv + ["--variant", "share50_round2", "--variant", "share50", "--seeds", "0"])
+    assert "--variant share50_round2 continues share50's runs: name that variant before it" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         module.main(argv[:-1] + [str(tmp_path / "camvid" / "val.txt")])
     assert "--recorded" in capsys.readouterr().err and ran == [("baseline", 1)]

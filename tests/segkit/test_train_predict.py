@@ -123,6 +123,7 @@ def test_predictions_are_accepted_by_the_evaluators(tmp_path, mini_copy, capsys)
     (["--batch-size", "1"], "--batch-size 1 is too small for deeplabv3_mobilenet_v3_large"),
     (["--batch-size", "0"], "--batch-size: expected at least 1, got 0"),
     (["--iterations", "0"], "--iterations: expected at least 1, got 0"),
+    (["--step-every", "0"], "--step-every: expected at least 1, got 0"),
     (["--iterations", "-5"], "--iterations: expected at least 1, got -5"),
     (["--device", "tpu"], "--device: expected auto, cpu or cuda"),
     (["--optimizer", "adam"], "--optimizer: expected sgd or adamw, got 'adam'"),

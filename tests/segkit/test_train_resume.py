@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from segkit.cli import main
+from segkit.errors import UserError
 from segkit.train import TrainConfig, train
 
 KILLED_AT = """
@@ -140,3 +141,12 @@ def test_a_checkpoint_of_the_former_lambda_schedule_resumes_to_the_weights_of_an
     train(_config(tmp_path, mini_copy, "cut", resume=True, **options))
     expected, resumed = _weights(tmp_path / "whole" / "last.pt"), _weights(path)
     assert all(torch.equal(value, resumed[key]) for key, value in expected.items())
+
+
+def test_a_resume_with_another_schedule_is_refused(tmp_path, mini_copy):
+    """The checkpoint's schedule continues, so a resume that changes it would step past its end or use another."""
+    train(_config(tmp_path, mini_copy, "schedule", checkpoint_every=1), stop_after=1)
+    with pytest.raises(UserError, match=r"last.pt: made with --iterations 4, now 6: resume with the same schedule"):
+        train(_config(tmp_path, mini_copy, "schedule", iterations=6, resume=True))
+    with pytest.raises(UserError, match=r"made with --schedule poly, now cosine"):
+        train(_config(tmp_path, mini_copy, "schedule", schedule="cosine", resume=True))
