@@ -20,12 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from segkit.bench.sim2real_report import ROWS, class_space, prediction_folder, write_report
+from segkit.bench.sim2real_report import ROWS, prediction_folder, write_report
 from segkit.bench.stages import run_stage
 from segkit.bench.suite import ROUNDS_HELP, Suite, check_suite_settings, pseudo_folder, row_key, selected_rows
 from segkit.bench.targets import generator_flags
 from segkit.config import check_choices
 from segkit.data.catalog import roots_field
+from segkit.data.labels_io import read_classes, space_of
 from segkit.device import Device
 from segkit.errors import UserError, check_at_least
 from segkit.pseudo_label import PseudoMode
@@ -169,24 +170,24 @@ def detector_pixels(records, semantic_dir: Path, instances_dir: Path) -> dict:
     from segkit.formats.cityscapes import label_ids_from_instance_ids
     from segkit.formats.png import read_png
 
-    space = class_space(records)
-    classes, void = space["classes"], space["void"]
+    space = space_of(records)
+    classes, void = space.classes, space.void
     size = max(len(classes), void) + 1
     real, pasted, hit, seg_hit = (np.zeros(size, dtype=np.int64) for _ in range(4))
     for record in records:
-        gt = space["read"](record)
+        gt = read_classes(record)
         instances = read_png(instances_dir / f"{record.name}_instanceIds.png")
-        semantic = space["from_train_id"][read_png(semantic_dir / f"{record.name}_pred.png")]
+        semantic = space.from_train_id[read_png(semantic_dir / f"{record.name}_pred.png")]
         is_pasted = instances >= labels.INSTANCE_ID_OFFSET
         pasted_class = np.full(gt.shape, void, dtype=np.int64)
-        pasted_class[is_pasted] = space["from_train_id"][labels.ID_TO_TRAIN_ID[label_ids_from_instance_ids(instances)[is_pasted]]]
+        pasted_class[is_pasted] = space.from_train_id[labels.ID_TO_TRAIN_ID[label_ids_from_instance_ids(instances)[is_pasted]]]
         labelled = gt != void
         real += np.bincount(gt[labelled], minlength=size)
         pasted += np.bincount(pasted_class[is_pasted & labelled], minlength=size)
         hit += np.bincount(gt[is_pasted & labelled & (pasted_class == gt)], minlength=size)
         seg_hit += np.bincount(gt[labelled & (semantic == gt)], minlength=size)
     result = {}
-    for name in space["things"]:
+    for name in space.things:
         index = classes.index(name)
         result[name] = {"real_pixels": int(real[index]), "pasted_pixels": int(pasted[index]),
                         "recall": _fraction(hit[index], real[index]), "precision": _fraction(hit[index], pasted[index]),

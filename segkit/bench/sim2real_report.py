@@ -6,11 +6,13 @@ import os
 import platform
 from pathlib import Path
 
+from segkit import labels
 from segkit.bench.stages import MARKER
 from segkit.bench.charts import grouped_bars
 from segkit.bench.suite import percent, row_key
 from segkit.bench.targets import describe_generator
 from segkit.config import flat
+from segkit.data.labels_io import read_classes, space_of
 
 ROWS = {  # row -> (title, what it needs, the paper's CamVid row beside it)
     "deeplab": ("DeepLab (synthetic only)", "seg:veis", "GTA5+VEIS"),
@@ -27,15 +29,6 @@ def prediction_folder(config, row: str) -> Path:
     """Where a row's train-id maps are: the fused ones for fusion rows, DeepLab's for the others."""
     kind, key = row_key(config, ROWS[row][1])
     return config.out / "predictions" / (f"fused_{key}" if kind == "fuse" else f"seg_{key}")
-
-
-def class_space(records) -> dict:
-    """How the target's labels are read and how train ids map into its classes: its label format's class space."""
-    from segkit.data.labels_io import read_classes, space_of
-
-    space = space_of(records)
-    return {"classes": space.classes, "things": space.things, "read": read_classes,
-            "from_train_id": space.from_train_id, "void": space.void}
 
 
 def _cell(value) -> str:
@@ -70,8 +63,8 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
     from segkit.formats.atomic import write_json, write_text
 
     pct = partial(percent, digits=2)  # the report's percentages keep two decimals
-    space = class_space(catalog.get(config.target, roots=config.roots))
-    classes, things = space["classes"], space["things"]
+    space = space_of(catalog.get(config.target, roots=config.roots))
+    classes, things = space.classes, space.things
     rows = {}
     for name, metrics in results.items():
         title, _, paper_row = ROWS[name]
@@ -105,7 +98,7 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
     return report
 
 
-def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str, dict[str, float]]:
+def _where_pixels_went(config, row: str, space: labels.ClassSpace, top: int = 3) -> dict[str, dict[str, float]]:
     """For each class, the share (%) of its labelled pixels predicted as each of the ``top`` commonest classes."""
     import numpy as np
 
@@ -113,15 +106,15 @@ def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str,
     from segkit.evaluation.semantic import confusion_matrix
     from segkit.formats.png import read_png
 
-    classes, void = space["classes"], space["void"]
+    classes, void = space.classes, space.void
     size = max(len(classes), void) + 1
     total = np.zeros((size, size), dtype=np.int64)
     folder = prediction_folder(config, row)
     for record in catalog.get(config.target, roots=config.roots):
         if record.label is None:
             continue
-        predicted = space["from_train_id"][read_png(folder / f"{record.name}_pred.png")]
-        total += confusion_matrix(space["read"](record), predicted, size)
+        predicted = space.from_train_id[read_png(folder / f"{record.name}_pred.png")]
+        total += confusion_matrix(read_classes(record), predicted, size)
     result = {}
     for index, name in enumerate(classes):
         row_counts = total[index]
@@ -133,19 +126,18 @@ def _where_pixels_went(config, row: str, space: dict, top: int = 3) -> dict[str,
     return result
 
 
-def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
+def _examples(config, rows: list[str], space: labels.ClassSpace, count: int = 4) -> None:
     """sim2real_examples.png: for a few target images, the image, its labels and each row's prediction, in the
     target's classes (coloured as their Cityscapes counterparts; void black)."""
     import numpy as np
 
-    from segkit import labels
     from segkit.data import catalog
     from segkit.data.torch_data import read_image
     from segkit.formats.png import read_png, write_png
 
     records = [r for r in catalog.get(config.target, roots=config.roots) if r.label is not None]
     picks = [records[i] for i in np.linspace(0, len(records) - 1, min(count, len(records))).round().astype(int)]
-    classes, void = space["classes"], space["void"]
+    classes, void = space.classes, space.void
     palette = np.zeros((256, 3), np.uint8)
     for index, name in enumerate(classes):
         palette[index] = labels.BY_NAME[labels.CAMVID_REPRESENTATIVE.get(name, name)].color
@@ -154,8 +146,8 @@ def _examples(config, rows: list[str], space: dict, count: int = 4) -> None:
     folders = [prediction_folder(config, name) for name in rows]
     lines = []
     for record in picks:
-        cells = [read_image(record.image), palette[space["read"](record)]]
-        cells += [palette[space["from_train_id"][read_png(folder / f"{record.name}_pred.png")]] for folder in folders]
+        cells = [read_image(record.image), palette[read_classes(record)]]
+        cells += [palette[space.from_train_id[read_png(folder / f"{record.name}_pred.png")]] for folder in folders]
         lines.append(np.concatenate([np.pad(c, ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in cells], axis=1))
     write_png(config.out / "sim2real_examples.png", np.concatenate(lines, axis=0))
 
