@@ -18,10 +18,10 @@ from typing import Annotated, Literal, get_args
 
 import numpy as np
 
-from segkit.config import check_choice, to_toml
+from segkit.config import check_choices, to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
-from veis_gen.render.choices import APPEARANCES, BACKENDS, EFFECTS, SHADINGS, Appearance, Backend, Effects, Shading
+from veis_gen.render.choices import Appearance, Backend, Effects, Shading
 from veis_gen.scene.styles import Season, Streets, StreetStyle, Traffic
 from veis_gen.scene.types import SceneKind
 
@@ -100,15 +100,13 @@ class GenerateConfig:
         if self.out is None:
             raise UserError("--out is required")
         self.out = Path(self.out)
-        check_choice("--scenes", self.scenes, SCENES)  # a Python caller; segkit.config checks flags and files
+        check_choices(self)  # a Python caller's values; segkit.config checks flags and files as it reads them
         if self.count < 1:
             raise UserError(f"--count: expected at least 1, got {self.count}")
         if self.workers < 1:
             raise UserError(f"--workers: expected at least 1, got {self.workers}")
         if self.seed < 0:
             raise UserError(f"--seed: expected 0 or more, got {self.seed}")
-        if self.backend is not None:
-            check_choice("--backend", self.backend, BACKENDS)
         if self.slurm is not None and self.slurm < 1:
             raise UserError(f"--slurm: expected at least 1 shard, got {self.slurm}")
         self.cluster.check()
@@ -126,15 +124,12 @@ class GenerateConfig:
             raise UserError(f"--shard: expected I/N such as 0/4, got {self.shard!r}") from None
         if not 0 <= index < total:
             raise UserError(f"--shard: expected 0 <= I < N, got {self.shard!r}")
-        check_choice("--shading", self.shading, SHADINGS)
         if self.shadows and self.shading != "pbr":
             raise UserError("--shadows needs --shading pbr")
         if not 0.0 <= self.simple_fraction <= 1.0:
             raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
         if not 0 <= self.png_level <= 9:
             raise UserError(f"--png-level: expected 0..9, got {self.png_level}")
-        check_choice("--appearance", self.appearance, APPEARANCES)
-        check_choice("--effects", self.effects, EFFECTS)
         try:
             self.street_style
         except ValueError as exc:
