@@ -38,6 +38,8 @@ VARIANTS = {
                  ["--seg-feature-style", "mixstyle"]),
     "feature_distance": ("appearance", "distance to the frozen ImageNet backbone's features on thing pixels, weight 0.005",
                          ["--seg-feature-distance", "0.005"]),
+    "combined": ("appearance", "copy-paste, rare-class sampling and MixStyle together",
+                 ["--seg-copy-paste", "0.5", "--seg-rare-class-sampling", "0.01", "--seg-feature-style", "mixstyle"]),
     "background": ("pseudo", "the paper's background-mode pseudo-labels", ["--pseudo-class-share", "0"]),
     "fused": ("pseudo", "pseudo-labels from the fused map: the detector's things kept",
               ["--pseudo-mode", "fused", "--pseudo-class-share", "0"]),
