@@ -89,6 +89,8 @@ class GenerateConfig:
                                               default="summer")
     camera: str = _content("complex scenes' camera rig: default, cityscapes or camvid", default="default")
     furniture: bool = _content("complex scenes: railings, bollards, front-garden fences", default=False)
+    cyclists_ahead: float = _content("complex scenes: the chance of cyclists riding just ahead of the camera, seen "
+                                     "from behind (0..1)", default=0.0)
     effects: Effects = _content("none, or camera: exposure, white balance, vignetting, contrast, blur, noise, JPEG "
                                 "drawn per image", default="none")
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
@@ -148,7 +150,7 @@ class GenerateConfig:
     @property
     def street_style(self) -> StreetStyle:
         return StreetStyle(traffic=self.traffic, streets=self.streets, season=self.season, camera=self.camera,
-                           furniture=self.furniture)
+                           furniture=self.furniture, cyclists_ahead=self.cyclists_ahead)
 
     @property
     def indices(self) -> list[int]:

@@ -50,5 +50,8 @@ def sample_street(rng: np.random.Generator, library: Library, width: int, height
     if style != StreetStyle():
         notes.update(traffic=style.traffic, streets="narrow" if street.narrow else "wide",
                      season="winter" if street.winter else "summer", camera=style.camera, furniture=style.furniture)
+        if style.cyclists_ahead:
+            notes["cyclists_ahead"] = style.cyclists_ahead
+    notes.update(street.notes)
     return Scene(seed=seed, kind="complex", camera=camera, lights=lights, placements=tuple(placements), sky=sky,
                  ambient=ambient, notes=notes)

@@ -62,6 +62,7 @@ class Street:
         self._setbacks: dict[int, float] = {}
         self.placements: list[Placement] = []
         self.group = 0
+        self.notes: dict[str, int] = {}  # what elements drew, for the scene's record (left out while empty)
 
     def weight(self, cls: str) -> float:
         return self.weights.get(cls, 0.0) if self.library.has(cls) else 0.0

@@ -50,12 +50,15 @@ class StreetStyle:
     season: Season = "summer"  # winter: leafless trees; mixed: half the scenes each
     camera: str = "default"  # a CAMERA_RIGS name
     furniture: bool = False  # railings, bollards and front-garden fences along the sidewalks
+    cyclists_ahead: float = 0.0  # the chance a street has cyclists riding just ahead of the camera, seen from behind
 
     def __post_init__(self):
         for name, value, allowed in (("traffic", self.traffic, TRAFFIC), ("streets", self.streets, STREETS),
                                      ("season", self.season, SEASONS), ("camera", self.camera, tuple(CAMERA_RIGS))):
             if value not in allowed:
                 raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+        if not 0.0 <= self.cyclists_ahead <= 1.0:
+            raise ValueError(f"cyclists-ahead: expected a chance in 0..1, got {self.cyclists_ahead}")
 
 
 def pick(value: str, rng: np.random.Generator, options: tuple[str, str]) -> str:

@@ -24,6 +24,7 @@ def _one_line(capsys, *fragments):
     ("--streets", "wide,narrow", "--streets: expected one of wide, narrow, mixed"),
     ("--season", "spring", "--season: expected one of summer, winter, mixed"),
     ("--camera", "gopro", "--camera: expected one of default, cityscapes, camvid"),
+    ("--cyclists-ahead", "-0.1", "--cyclists-ahead: expected a chance in 0..1, got -0.1"),
     ("--effects", "film", "--effects: expected none or camera, got 'film'"),
     ("--seed", "-1", "--seed: expected 0 or more, got -1"),  # before: a traceback, and veis_config.toml left behind
     ("--backend", "vulkan", "--backend: expected osmesa or egl, got 'vulkan'"),  # before: veis_config.toml left

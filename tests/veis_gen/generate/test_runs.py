@@ -72,7 +72,8 @@ def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, ma
     # A folder made before the street styles existed has no such keys: it resumes with their defaults only.
     saved = tmp_path / "d" / "veis_config.toml"
     saved.write_text("".join(line for line in saved.read_text().splitlines(keepends=True)
-                             if not line.startswith(("traffic", "streets", "season", "camera", "furniture", "effects"))))
+                             if not line.startswith(("traffic", "streets", "season", "camera", "furniture",
+                                                     "cyclists_ahead", "effects"))))
     make_dataset(tmp_path / "d", count=4)
     with pytest.raises(UserError, match="other settings \\(traffic\\)"):
         make_dataset(tmp_path / "d", count=4, traffic="left")
@@ -133,12 +134,14 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
         assert (plain[name] == effects[name]) == ("leftImg8bit" not in name), name
     metas = sorted((tmp_path / "effects" / "meta").rglob("*.json"))
     assert all(set(json.loads(m.read_text())["effects"]) >= {"exposure", "noise", "jpeg"} for m in metas)
-    style = dict(traffic="left", streets="narrow", season="winter", camera="camvid", furniture=True, effects="camera")
+    style = dict(traffic="left", streets="narrow", season="winter", camera="camvid", furniture=True, effects="camera",
+                 cyclists_ahead=1.0)
     make_dataset(tmp_path / "one", workers=1, **common, **style)
     make_dataset(tmp_path / "two", workers=2, **common, **style)
     assert files(tmp_path / "one") == files(tmp_path / "two")
     notes = json.loads(sorted((tmp_path / "two" / "meta").rglob("*.json"))[0].read_text())["scene"]["notes"]
     assert notes["traffic"] == "left" and notes["season"] == "winter" and notes["camera"] == "camvid"
+    assert notes["cyclists_ahead"] == 1.0 and notes["riders_ahead"] >= 1
 
 
 def test_every_random_stream_is_its_own():

@@ -17,7 +17,7 @@ from veis_gen.scene.types import SCENE_KINDS
 def test_the_content_settings_are_the_fields_marked_so_in_their_order():
     assert CONTENT_SETTINGS == ("scenes", "size", "seed", "pack", "split", "class_weights", "simple_fraction",
                                 "shading", "shadows", "min_instance_area", "png_level", "appearance", "traffic",
-                                "streets", "season", "camera", "furniture", "effects")
+                                "streets", "season", "camera", "furniture", "cyclists_ahead", "effects")
     others = {f.name for f in dataclasses.fields(GenerateConfig)} - set(CONTENT_SETTINGS)
     assert others == {"out", "count", "workers", "shard", "backend", "progress", "slurm", "cluster"}
 
@@ -57,6 +57,7 @@ def test_the_allowed_names_come_from_the_settings_literals():
     ({"appearance": "dark"}, "--appearance: expected default or shifted, got 'dark'"),
     ({"backend": "vulkan"}, "--backend: expected osmesa or egl, got 'vulkan'"),
     ({"season": "spring"}, "--season: expected one of summer, winter, mixed, got 'spring'"),
+    ({"cyclists_ahead": 1.5}, "--cyclists-ahead: expected a chance in 0..1, got 1.5"),
 ])
 def test_a_name_outside_its_choices_is_refused_in_one_line(tmp_path, setting, message):
     with pytest.raises(UserError) as error:

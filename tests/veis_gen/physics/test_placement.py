@@ -66,3 +66,22 @@ def test_no_two_objects_interpenetrate_in_sampled_streets():
                 inside = (world[i] @ hulls[j].equations[:, :3].T + hulls[j].equations[:, 3] < -0.02).all(axis=1)
                 assert not inside.any(), (solids[i].asset or solids[i].recipe, solids[j].asset or solids[j].recipe)
     assert dropped > 0  # the sampler proposes overlaps; placement had work to do
+
+
+def test_cyclists_ahead_are_kept_by_placement():
+    """Drawn before the traffic, the cyclists just ahead of the camera win every overlap: all of them stay."""
+    from veis_gen.assets.pack import load_packs
+    from veis_gen.physics.placement import Placer
+    from veis_gen.scene.common import foreground_weights
+    from veis_gen.scene.library import Library
+    from veis_gen.scene.street import sample_street
+    from veis_gen.scene.styles import StreetStyle
+
+    library = Library(load_packs(["builtin"]))
+    weights, placer = foreground_weights(library, {}), Placer()
+    for seed in range(4):
+        scene = sample_street(np.random.default_rng(seed), library, 64, 32, seed=seed, weights=weights,
+                              style=StreetStyle(cyclists_ahead=1.0))
+        ahead = [p for p in scene.placements[:40] if p.class_name in ("bicycle", "rider")][:2 * scene.notes["riders_ahead"]]
+        kept = set(placer.resolve(scene, library).placements)
+        assert ahead and all(p in kept for p in ahead)
