@@ -299,5 +299,5 @@ class Kerbside:
 
 
 # Physics keeps earlier placements: foreground first, then furniture, then the buildings and gap fillers.
-STEPS = (Ground(), CyclistsAhead(), MovingTraffic(), ParkedCars(), Bicycles(), Pedestrians(), CrossingPedestrians(), Kerbside(),
-         TrafficLights(), Buildings())
+STEPS = (Ground(), CyclistsAhead(), MovingTraffic(), ParkedCars(), Bicycles(), Pedestrians(), CrossingPedestrians(),
+         Kerbside(), TrafficLights(), Buildings())
