@@ -21,7 +21,7 @@ import numpy as np
 from segkit.config import check_choices, to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
-from veis_gen.render.choices import Appearance, Backend, Effects, Shading
+from veis_gen.render.choices import Appearance, Backend, Effects, Shading, Sky
 from veis_gen.scene.styles import Season, Streets, StreetStyle, Traffic
 from veis_gen.scene.types import SceneKind
 
@@ -91,6 +91,8 @@ class GenerateConfig:
     furniture: bool = _content("complex scenes: railings, bollards, front-garden fences", default=False)
     cyclists_ahead: float = _content("complex scenes: the chance of cyclists riding just ahead of the camera, seen "
                                      "from behind (0..1)", default=0.0)
+    sky: Sky = _content("flat (the scene's one colour) or graded: paler at the horizon, deeper overhead, with clouds",
+                        default="flat")
     effects: Effects = _content("none, or camera: exposure, white balance, vignetting, contrast, blur, noise, JPEG "
                                 "drawn per image", default="none")
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
@@ -159,7 +161,7 @@ class GenerateConfig:
 
 
 CONTENT_SETTINGS = tuple(f.name for f in dataclasses.fields(GenerateConfig) if f.metadata.get("content"))
-STREAMS = ("scene", "appearance", "effects")  # one random stream each per image; append, never reorder
+STREAMS = ("scene", "appearance", "effects", "sky")  # one random stream each per image; append, never reorder
 RANDOM_STREAMS = 2  # the scheme: 1 drew appearance and effects from the seeds seed+1 and seed+2
 
 
@@ -204,6 +206,7 @@ def sample_scene(config: GenerateConfig, library, weights: dict[str, float], ind
 
 def make_image(index: int) -> tuple[int, dict, dict]:
     """Generate, encode and write image ``index``; returns (index, stage seconds, a summary)."""
+    from veis_gen.render.finish import finish_colour
     from veis_gen.render.scene_frame import render_scene
     from veis_gen.writers.files import encode_frame, image_name
 
@@ -218,20 +221,13 @@ def make_image(index: int) -> tuple[int, dict, dict]:
     start = time.perf_counter()
     frame = render_scene(_STATE["renderer"], scene, library, shading=config.shading, shadows=config.shadows,
                          appearance=config.appearance, appearance_rng=image_rng(config.seed, index, "appearance"))
-    effects = None
-    if config.effects == "camera":
-        from veis_gen.render.effects import apply_effects, sample_effects
-
-        effects_rng = image_rng(config.seed, index, "effects")
-        effects = sample_effects(effects_rng)
-        frame["rgb"] = apply_effects(frame["rgb"], effects, effects_rng)
+    frame, drawn = finish_colour(frame, scene, sky=config.sky, effects=config.effects,
+                                 rng=lambda stream: image_rng(config.seed, index, stream))
     times["render"] = time.perf_counter() - start
     start = time.perf_counter()
     name = image_name(scene.kind, index)
     meta = {"index": index, "name": name, "city": scene.kind, "split": config.split, "seed": config.seed,
-            "scene": scene.to_dict()}
-    if effects is not None:
-        meta["effects"] = effects
+            "scene": scene.to_dict(), **drawn}
     files = encode_frame(frame, meta, min_area=config.min_instance_area, rgb_level=config.png_level)
     times["encode"] = time.perf_counter() - start
     start = time.perf_counter()

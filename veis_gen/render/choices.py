@@ -7,8 +7,10 @@ Backend = Literal["osmesa", "egl"]
 Shading = Literal["fast", "pbr"]  # fast: Lambert on the CPU and pyrender's flat shader; pbr: pyrender's own shader
 Appearance = Literal["default", "shifted"]
 Effects = Literal["none", "camera"]
+Sky = Literal["flat", "graded"]
 
 BACKENDS: tuple[str, ...] = get_args(Backend)
 SHADINGS: tuple[str, ...] = get_args(Shading)
 APPEARANCES: tuple[str, ...] = get_args(Appearance)
 EFFECTS: tuple[str, ...] = get_args(Effects)
+SKIES: tuple[str, ...] = get_args(Sky)

@@ -25,6 +25,7 @@ def _one_line(capsys, *fragments):
     ("--season", "spring", "--season: expected one of summer, winter, mixed"),
     ("--camera", "gopro", "--camera: expected one of default, cityscapes, camvid"),
     ("--cyclists-ahead", "-0.1", "--cyclists-ahead: expected a chance in 0..1, got -0.1"),
+    ("--sky", "cloudy", "--sky: expected flat or graded, got 'cloudy'"),
     ("--effects", "film", "--effects: expected none or camera, got 'film'"),
     ("--seed", "-1", "--seed: expected 0 or more, got -1"),  # before: a traceback, and veis_config.toml left behind
     ("--backend", "vulkan", "--backend: expected osmesa or egl, got 'vulkan'"),  # before: veis_config.toml left

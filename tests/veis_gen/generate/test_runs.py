@@ -73,7 +73,7 @@ def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, ma
     saved = tmp_path / "d" / "veis_config.toml"
     saved.write_text("".join(line for line in saved.read_text().splitlines(keepends=True)
                              if not line.startswith(("traffic", "streets", "season", "camera", "furniture",
-                                                     "cyclists_ahead", "effects"))))
+                                                     "cyclists_ahead", "sky", "effects"))))
     make_dataset(tmp_path / "d", count=4)
     with pytest.raises(UserError, match="other settings \\(traffic\\)"):
         make_dataset(tmp_path / "d", count=4, traffic="left")
@@ -128,10 +128,14 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
     common = dict(count=3, scenes="complex", size="96x72")
     make_dataset(tmp_path / "plain", **common)
     make_dataset(tmp_path / "effects", effects="camera", **common)
-    plain, effects = files(tmp_path / "plain"), files(tmp_path / "effects")
-    assert plain.keys() == effects.keys()
-    for name in plain:
-        assert (plain[name] == effects[name]) == ("leftImg8bit" not in name), name
+    make_dataset(tmp_path / "sky", sky="graded", **common)
+    plain = files(tmp_path / "plain")
+    for changed in (files(tmp_path / "effects"), files(tmp_path / "sky")):
+        assert plain.keys() == changed.keys()
+        for name in plain:
+            assert (plain[name] == changed[name]) == ("leftImg8bit" not in name), name
+    skies = [json.loads(m.read_text())["sky"] for m in sorted((tmp_path / "sky" / "meta").rglob("*.json"))]
+    assert len(skies) == 3 and all(set(sky) == {"horizon", "zenith", "falloff", "cover", "cloud", "seed"} for sky in skies)
     metas = sorted((tmp_path / "effects" / "meta").rglob("*.json"))
     assert all(set(json.loads(m.read_text())["effects"]) >= {"exposure", "noise", "jpeg"} for m in metas)
     style = dict(traffic="left", streets="narrow", season="winter", camera="camvid", furniture=True, effects="camera",

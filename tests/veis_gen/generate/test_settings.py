@@ -9,7 +9,7 @@ import pytest
 from segkit.errors import UserError
 from veis_gen.cli import main
 from veis_gen.generate import CONTENT_SETTINGS, EXECUTORS, SCENES, GenerateConfig, SlurmSettings, recorded_settings
-from veis_gen.render.choices import APPEARANCES, BACKENDS, EFFECTS, SHADINGS
+from veis_gen.render.choices import APPEARANCES, BACKENDS, EFFECTS, SHADINGS, SKIES
 from veis_gen.scene.styles import SEASONS, STREETS, TRAFFIC, StreetStyle
 from veis_gen.scene.types import SCENE_KINDS
 
@@ -17,7 +17,7 @@ from veis_gen.scene.types import SCENE_KINDS
 def test_the_content_settings_are_the_fields_marked_so_in_their_order():
     assert CONTENT_SETTINGS == ("scenes", "size", "seed", "pack", "split", "class_weights", "simple_fraction",
                                 "shading", "shadows", "min_instance_area", "png_level", "appearance", "traffic",
-                                "streets", "season", "camera", "furniture", "cyclists_ahead", "effects")
+                                "streets", "season", "camera", "furniture", "cyclists_ahead", "sky", "effects")
     others = {f.name for f in dataclasses.fields(GenerateConfig)} - set(CONTENT_SETTINGS)
     assert others == {"out", "count", "workers", "shard", "backend", "progress", "slurm", "cluster"}
 
@@ -42,13 +42,13 @@ def _choices(cls) -> dict[str, tuple]:
 def test_the_allowed_names_come_from_the_settings_literals():
     assert _choices(GenerateConfig) == {"scenes": SCENES, "shading": SHADINGS, "backend": BACKENDS,
                                         "appearance": APPEARANCES, "traffic": TRAFFIC, "streets": STREETS,
-                                        "season": SEASONS, "effects": EFFECTS}
+                                        "season": SEASONS, "sky": SKIES, "effects": EFFECTS}
     assert _choices(SlurmSettings) == {"executor": EXECUTORS} and EXECUTORS == ("auto", "slurm", "local")
     assert _choices(StreetStyle) == {"traffic": ("right", "left"), "streets": ("wide", "narrow", "mixed"),
                                      "season": ("summer", "winter", "mixed")}
     assert SCENES == (*SCENE_KINDS, "mixed") == ("simple", "complex", "mixed")
-    assert (SHADINGS, BACKENDS, APPEARANCES, EFFECTS) == (("fast", "pbr"), ("osmesa", "egl"), ("default", "shifted"),
-                                                          ("none", "camera"))
+    assert (SHADINGS, BACKENDS, APPEARANCES, EFFECTS, SKIES) == (
+        ("fast", "pbr"), ("osmesa", "egl"), ("default", "shifted"), ("none", "camera"), ("flat", "graded"))
 
 
 @pytest.mark.parametrize("setting, message", [
@@ -82,7 +82,7 @@ def test_generates_flags_list_their_names_and_refuse_others_in_one_line(tmp_path
     shown = " ".join(capsys.readouterr().out.split())
     assert all(f"--{name} {{{','.join(names)}}}" in shown for name, names in (
         ("scenes", SCENES), ("shading", SHADINGS), ("backend", BACKENDS), ("appearance", APPEARANCES),
-        ("effects", EFFECTS)))
+        ("effects", EFFECTS), ("sky", SKIES)))
     settings = tmp_path / "run.toml"
     settings.write_text('shading = "ray"\n')
     assert main(["generate", "--out", str(tmp_path / "out"), "--config", str(settings)]) == 2
