@@ -75,7 +75,7 @@ class GenerateConfig:
     class_weights: dict[str, float] = _content("e.g. person=2,train=0.5", default_factory=dict)
     simple_fraction: float = _content("share of simple scenes when scenes=mixed", default=0.5)
     shading: Shading = _content("fast (CPU Lambert) or pbr (pyrender's shader)", default="fast")
-    shadows: bool = _content("directional shadows (pbr shading only)", default=False)
+    shadows: bool = _content("the sun's cast shadows (fast shading: a shadow map; pbr: pyrender's own)", default=False)
     backend: Backend | None = field(default=None, metadata={"help": "osmesa or egl (default: egl with a GPU)"})
     min_instance_area: int = _content("smaller instances are iscrowd in COCO", default=10)
     png_level: int = _content("deflate level of RGB PNGs (0-9; 1-3 fast: rows Up-filtered)", default=3)
@@ -128,8 +128,6 @@ class GenerateConfig:
             raise UserError(f"--shard: expected I/N such as 0/4, got {self.shard!r}") from None
         if not 0 <= index < total:
             raise UserError(f"--shard: expected 0 <= I < N, got {self.shard!r}")
-        if self.shadows and self.shading != "pbr":
-            raise UserError("--shadows needs --shading pbr")
         if not 0.0 <= self.simple_fraction <= 1.0:
             raise UserError(f"--simple-fraction: expected 0..1, got {self.simple_fraction}")
         if not 0 <= self.png_level <= 9:

@@ -92,8 +92,12 @@ class Renderer:
         self._textures: dict = {}
         self._plain = pyrender.MetallicRoughnessMaterial(doubleSided=True)
         self._coverage = None
+        self._maps: Renderer | None = None  # a second context, for depth maps of another size (shadow maps)
 
     def close(self) -> None:
+        if self._maps is not None:
+            self._maps.close()
+            self._maps = None
         if self._renderer is not None:
             if self._coverage is not None:
                 self._renderer._platform.make_current()
@@ -191,6 +195,16 @@ class Renderer:
             self._coverage = Coverage(own_framebuffer=self.backend != "osmesa")
         self._renderer._platform.make_current()
         return self._coverage.masks(view, projection, self.width, self.height, objects, boxes)
+
+    def depth_map(self, groups: list[DrawGroup], camera: Camera) -> np.ndarray:
+        """(H, W) float32 metres along ``camera``'s view axis (0: nothing), at the camera's own size."""
+        if self._maps is None or (self._maps.width, self._maps.height) != (camera.width, camera.height):
+            if self._maps is not None:
+                self._maps.close()
+            self._maps = Renderer(camera.width, camera.height, backend=self.backend)
+        depth = self._maps.render(groups, camera, [], rgb=False)["depth"]
+        self._renderer._platform.make_current()  # this context current again, for the frame's next passes
+        return depth
 
     def render(self, groups: list[DrawGroup], camera: Camera, lights: list[Light], *,
                background=(135, 170, 210), ambient: float = 0.45, shading: Shading = "fast", shadows: bool = False,

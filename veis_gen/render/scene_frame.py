@@ -20,6 +20,7 @@ from veis_gen.render.appearance import shift_image, shift_material
 from veis_gen.render.choices import Appearance, Shading
 from veis_gen.render.compose import DrawGroup, merge, mesh_groups
 from veis_gen.render.renderer import Renderer
+from veis_gen.render.shadows import cast_shadows
 from veis_gen.scene.camera import Camera, project
 from veis_gen.scene.library import Library
 from veis_gen.scene.types import Scene
@@ -112,6 +113,9 @@ def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: 
     groups, table, objects = scene_groups(scene, library, textured=textured, appearance=appearance)
     frame = renderer.render(groups, scene.camera, list(scene.lights), background=scene.sky, ambient=scene.ambient,
                             shading=shading, shadows=shadows)
+    if shadows and shading == "fast":
+        for light in scene.lights:
+            frame["rgb"] = cast_shadows(renderer, groups, scene.camera, light, scene.ambient, frame)
     if appearance == "shifted":
         if appearance_rng is None:
             raise ValueError("the shifted appearance needs appearance_rng")

@@ -87,7 +87,7 @@ def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, ma
     (["--count", "0"], "--count: expected at least 1"),
     (["--count", "many"], "--count: expected int"),
     (["--class-weights", "cars=2"], "unknown foreground class(es) cars"),
-    (["--shadows", "true"], "--shadows needs --shading pbr"),
+    (["--shadows", "maybe"], "--shadows: expected true or false"),
     (["--pack", "no_such_pack"], "no such asset pack"),
 ])
 def test_bad_arguments_are_one_line(tmp_path, capsys, argv, message):
@@ -120,8 +120,9 @@ def test_class_weights_steer_what_is_drawn(tmp_path, make_dataset):
 
 
 def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, make_dataset):
-    """Camera effects change only the colour image: with them on, every label file is byte-identical and the
-    meta file records what was applied; with a CamVid street style, 1 and 2 workers write the same bytes."""
+    """Camera effects, graded skies and cast shadows change only the colour image: with them on, every label
+    file is byte-identical and the meta file records what was drawn; with a CamVid street style, 1 and 2
+    workers write the same bytes."""
     def files(root):
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.png"))}
 
@@ -129,8 +130,9 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
     make_dataset(tmp_path / "plain", **common)
     make_dataset(tmp_path / "effects", effects="camera", **common)
     make_dataset(tmp_path / "sky", sky="graded", **common)
+    make_dataset(tmp_path / "shadows", shadows=True, **common)
     plain = files(tmp_path / "plain")
-    for changed in (files(tmp_path / "effects"), files(tmp_path / "sky")):
+    for changed in (files(tmp_path / "effects"), files(tmp_path / "sky"), files(tmp_path / "shadows")):
         assert plain.keys() == changed.keys()
         for name in plain:
             assert (plain[name] == changed[name]) == ("leftImg8bit" not in name), name
@@ -139,7 +141,7 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
     metas = sorted((tmp_path / "effects" / "meta").rglob("*.json"))
     assert all(set(json.loads(m.read_text())["effects"]) >= {"exposure", "noise", "jpeg"} for m in metas)
     style = dict(traffic="left", streets="narrow", season="winter", camera="camvid", furniture=True, effects="camera",
-                 cyclists_ahead=1.0)
+                 cyclists_ahead=1.0, sky="graded", shadows=True)
     make_dataset(tmp_path / "one", workers=1, **common, **style)
     make_dataset(tmp_path / "two", workers=2, **common, **style)
     assert files(tmp_path / "one") == files(tmp_path / "two")
