@@ -161,3 +161,17 @@ def camvid_root(tmp_path):
 def make_camvid():
     """make_camvid_tree(root, splits=..., size=(height, width))."""
     return make_camvid_tree
+
+
+@pytest.fixture(scope="session")
+def benchmark_script():
+    """load(name): the module of benchmarks/<name>.py (the scripts are not a package)."""
+    import importlib.util
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -1,21 +1,11 @@
 """Every benchmark script's chart, on made-up results: a PNG of the data given, and no figure left open."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 from PIL import Image
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -37,8 +27,8 @@ def _png(path: Path) -> bool:
     return Image.open(path).format == "PNG" and plt.get_fignums() == []
 
 
-def test_recipe_sweep_chart(tmp_path, monkeypatch, heights):
-    module = _load("recipe_sweep")
+def test_recipe_sweep_chart(tmp_path, monkeypatch, heights, benchmark_script):
+    module = benchmark_script("recipe_sweep")
     monkeypatch.setattr(module, "RESULTS", tmp_path)
     module._chart({"sgd_crop": {"oracle": {"row": {"mIoU": 39.5}}, "deeplab": {"row": {"mIoU": 27.2}}},
                    "adamw_whole": {"oracle": {"row": {"mIoU": 54.3}}}})
@@ -46,8 +36,8 @@ def test_recipe_sweep_chart(tmp_path, monkeypatch, heights):
     assert heights == [[39.5, 54.3, 27.2, 0]]  # oracle bars, then synthetic only (adamw_whole's not run)
 
 
-def test_generator_ablation_chart_closes_its_figure(tmp_path, monkeypatch, heights):
-    module = _load("generator_ablation")
+def test_generator_ablation_chart_closes_its_figure(tmp_path, monkeypatch, heights, benchmark_script):
+    module = benchmark_script("generator_ablation")
     monkeypatch.setattr(module, "RESULTS", tmp_path)
     rows = [{"variant": "baseline", "deeplab_mIoU": 30.0, "iou": {"Road": 80.0, "Car": 40.0}},
             {"variant": "full", "deeplab_mIoU": 35.0, "iou": {"Road": 85.0, "Car": 45.0}}]
@@ -56,8 +46,8 @@ def test_generator_ablation_chart_closes_its_figure(tmp_path, monkeypatch, heigh
     assert heights == [[80.0, 40.0, 30.0, 85.0, 45.0, 35.0]]
 
 
-def test_gpu_check_chart(tmp_path, heights):
-    module = _load("gpu_check_report")
+def test_gpu_check_chart(tmp_path, heights, benchmark_script):
+    module = benchmark_script("gpu_check_report")
     report = {"dry_run": True, "models": [
         {"model": "deeplab", "precision": "fp32", "ours_train_images_s": 4.0, "plain_train_images_s": 3.5},
         {"model": "maskrcnn", "precision": "bf16", "error": "out of memory"},
@@ -67,8 +57,8 @@ def test_gpu_check_chart(tmp_path, heights):
     assert heights == [[4.0, 1.0, 3.5, 1.25]]  # the failed model has no bars
 
 
-def test_sim2real_seeds_chart(tmp_path, heights):
-    module = _load("sim2real_seeds")
+def test_sim2real_seeds_chart(tmp_path, heights, benchmark_script):
+    module = benchmark_script("sim2real_seeds")
     summary = {"target": "camvid:val", "seeds": [0, 1, 2],
                "rows": {"deeplab": {"row": "DeepLab (synthetic only)", "per_seed": {0: 34.0, 1: 30.0, 2: 32.0}},
                         "oracle": {"row": "Oracle (DeepLab on the target's real labels)", "per_seed": {0: 54.0}}}}

@@ -1,20 +1,10 @@
 """benchmarks/generalisation.py's table on made-up results (no training)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "generalisation.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("generalisation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _row(miou):
@@ -22,8 +12,8 @@ def _row(miou):
                                                                                 "SignSymbol": 12.0}}
 
 
-def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch):
-    module = _load()
+def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch, benchmark_script):
+    module = benchmark_script("generalisation")
     monkeypatch.setattr(module, "RESULTS", tmp_path)
     results = {"baseline": {0: {"deeplab": _row(34.0), "minutes": 8.0}, 1: {"deeplab": _row(36.0), "minutes": 8.0}},
                "fused": {0: {"deeplab_psgt": _row(30.0), "ours_psgt": _row(38.0), "minutes": 4.0},
@@ -40,8 +30,8 @@ def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch):
     assert (tmp_path / "generalisation.png").is_file() and (tmp_path / "generalisation.json").is_file()
 
 
-def test_recorded_results_stand_in_for_runs_that_are_gone(tmp_path, monkeypatch, capsys):
-    module = _load()
+def test_recorded_results_stand_in_for_runs_that_are_gone(tmp_path, monkeypatch, capsys, benchmark_script):
+    module = benchmark_script("generalisation")
     monkeypatch.setattr(module, "RESULTS", tmp_path / "results")
     module.write_table({"baseline": {0: {"deeplab": _row(34.0), "minutes": 8.0}, 1: {"deeplab": _row(36.0), "minutes": 8.0}}},
                        [0, 1])

@@ -1,19 +1,10 @@
 """benchmarks/generator_gaps.py: its settings files, commands and table on made-up results (no training)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import tomllib
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "generator_gaps.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("generator_gaps", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _seed(deeplab, ours=None, bicyclist=0.0):
@@ -26,8 +17,8 @@ def _seed(deeplab, ours=None, bicyclist=0.0):
             "minutes": 30.0, "generate_minutes": 3.0, "machine": {"cpus": 2, "cpu": "AMD EPYC", "torch": "2", "device": "cpu"}}
 
 
-def test_a_variants_settings_are_the_camvid_style_and_its_own():
-    module = _load()
+def test_a_variants_settings_are_the_camvid_style_and_its_own(benchmark_script):
+    module = benchmark_script("generator_gaps")
     settings = tomllib.loads(module.settings_toml("all"))
     assert settings == {**module.CAMVID_STYLE, "cyclists_ahead": 0.5, "sky": "graded", "shadows": True}
     assert tomllib.loads(module.settings_toml("camvid")) == module.CAMVID_STYLE
@@ -37,8 +28,8 @@ def test_a_variants_settings_are_the_camvid_style_and_its_own():
                            "--only", "ours"]
 
 
-def test_the_table_reads_each_variant_against_the_baseline_on_shared_seeds(tmp_path):
-    module = _load()
+def test_the_table_reads_each_variant_against_the_baseline_on_shared_seeds(tmp_path, benchmark_script):
+    module = benchmark_script("generator_gaps")
     results = {"camvid": {0: _seed(30.0, 33.0), 1: _seed(34.0, 35.0)},
                "cyclists_ahead": {0: _seed(31.0, 36.0, bicyclist=10.0), 1: _seed(36.0, 37.0, bicyclist=20.0)},
                "sky": {0: _seed(29.0)}}
@@ -51,8 +42,8 @@ def test_the_table_reads_each_variant_against_the_baseline_on_shared_seeds(tmp_p
     assert saved["variants"]["sky"]["settings"]["sky"] == "graded" and (tmp_path / "generator_gaps.png").is_file()
 
 
-def test_the_baseline_always_runs_first(tmp_path, monkeypatch, capsys):
-    module = _load()
+def test_the_baseline_always_runs_first(tmp_path, monkeypatch, capsys, benchmark_script):
+    module = benchmark_script("generator_gaps")
     (tmp_path / "camvid").mkdir()
     (tmp_path / "camvid" / "val.txt").write_text("")
     ran = []

@@ -1,20 +1,14 @@
 """benchmarks/sim2real_seeds.py: the seed spread's arithmetic and table, on made-up reports (no training)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "sim2real_seeds.py"
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    spec = importlib.util.spec_from_file_location("sim2real_seeds", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def seeds(benchmark_script):
+    return benchmark_script("sim2real_seeds")
 
 
 def _report(deeplab, ours, oracle=None):
