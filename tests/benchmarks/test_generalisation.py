@@ -6,7 +6,6 @@ import json
 import pytest
 
 
-
 def _row(miou):
     return {"mIoU": miou, "mIoU_things": 10.0, "mIoU_stuff": 40.0, "iou": {"Car": 50.0, "Pedestrian": None, "Bicyclist": 0.0,
                                                                                 "SignSymbol": 12.0}}

@@ -6,7 +6,6 @@ import tomllib
 from pathlib import Path
 
 
-
 def _seed(deeplab, ours=None, bicyclist=0.0):
     iou = {"Road": 70.0, "Pavement": 20.0, "Car": 40.0, "Pedestrian": None, "Bicyclist": bicyclist, "SignSymbol": 5.0,
            "Pole": 0.0, "Fence": 1.0}

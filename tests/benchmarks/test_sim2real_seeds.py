@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def seeds(benchmark_script):
     return benchmark_script("sim2real_seeds")
