@@ -362,14 +362,19 @@ def generate(config: GenerateConfig) -> dict:
         from tqdm import tqdm
 
         results = tqdm(results, total=len(todo), unit="img", desc="veis-gen", file=sys.stderr)
+    finished = []
     for _, times, summary in results:
         for stage, seconds in times.items():
             totals[stage] += seconds
         kinds[summary["kind"]] = kinds.get(summary["kind"], 0) + 1
+        finished.append(time.perf_counter())
     elapsed = time.perf_counter() - started
     coco = write_coco(config.out, config.split, config.count)
+    # Steady state: from the moment each worker has made its first image (start-up and caches behind it) to the last.
+    warm = min(config.workers, len(finished) - 1)
+    steady = {"steady_images": len(finished) - 1 - warm, "steady_seconds": finished[-1] - finished[warm]} if warm >= 0 else {}
     return {"made": len(todo), "skipped": len(config.indices) - len(todo), "seconds": elapsed, "stages": totals,
-            "kinds": kinds, "coco": str(coco)}
+            "kinds": kinds, "coco": str(coco), **steady}
 
 
 def _in_process(config: GenerateConfig, todo: list[int]):
