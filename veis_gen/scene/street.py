@@ -32,8 +32,7 @@ def sample_street(rng: np.random.Generator, library: Library, width: int, height
     for step in STEPS:
         step.place(street)
     rig = CAMERA_RIGS[style.camera]
-    lane = street.lanes // 2 - 1  # the right-hand lane next to the centre line
-    eye = (0.0, -street.half + (lane + 0.5) * street.lane_width, float(rng.uniform(*rig.height)))
+    eye = (0.0, -street.half + (street.camera_lane + 0.5) * street.lane_width, float(rng.uniform(*rig.height)))
     yaw, pitch = np.radians(rng.normal(0, rig.yaw_sd)), np.radians(rng.normal(*rig.pitch))
     target = (eye[0] + 50 * np.cos(yaw), eye[1] + 50 * np.sin(yaw), eye[2] + 50 * np.tan(pitch))
     lights, sky, ambient = sample_lighting(rng)

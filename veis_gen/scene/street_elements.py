@@ -72,7 +72,7 @@ class MovingTraffic:
             y = -street.half + (lane + 0.5) * street.lane_width
             x = float(rng.uniform(*self.x))
             clear = self.clear_ahead_large if cls in ("truck", "bus", "train") else self.clear_ahead
-            if lane == street.lanes // 2 - 1 and x < clear:
+            if lane == street.camera_lane and x < clear:
                 continue
             vehicle = street.add(cls, x, y, 0.0, (0.0 if y < 0 else 180.0) + rng.normal(0, self.yaw_sd))
             if cls == "motorcycle" and street.library.has("rider") and rng.random() < self.ridden:
@@ -98,7 +98,7 @@ class CyclistsAhead:
         if (street.style.cyclists_ahead <= 0 or street.weight("bicycle") <= 0 or street.weight("rider") <= 0
                 or rng.random() >= street.style.cyclists_ahead):
             return
-        lane = street.lanes // 2 - 1  # the camera's
+        lane = street.camera_lane
         if lane > 0 and rng.random() < self.outer_lane:
             lane -= 1
         x, riders = float(rng.uniform(*self.x)), 0

@@ -53,6 +53,7 @@ class Street:
         self.lanes = int(rng.choice(layout.lanes)) if len(layout.lanes) > 1 else layout.lanes[0]
         self.lane_width = float(rng.uniform(*layout.lane_width))
         self.half = self.lanes * self.lane_width / 2  # the driving lanes
+        self.camera_lane = self.lanes // 2 - 1  # the right-hand lane next to the centre line (0: the kerb's)
         # Parking strips outside the driving lanes: parked cars never stand in a lane the camera drives in.
         self.parking = PARKING_WIDTH if rng.random() < layout.parking else 0.0
         self.edge = self.half + self.parking  # the kerb
