@@ -114,7 +114,8 @@ def _preview(args) -> int:
     from segkit.formats.png import write_png
     from veis_gen.dataset_preview import dataset_sheet
 
-    sheet = dataset_sheet(Path(args.dir), count=args.count, columns=args.columns, width=args.width, kind=args.scenes)
+    sheet = dataset_sheet(Path(args.dir), count=args.count, columns=args.columns, width=args.width, kind=args.scenes,
+                          beside=Path(args.beside) if args.beside else None)
     write_png(args.out, sheet)
     print(f"wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]})")
     return 0
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--columns", type=_positive, default=2)
     sheet.add_argument("--width", type=_positive, default=512, help="width of each image in the sheet")
     sheet.add_argument("--scenes", choices=SCENE_KINDS, help="only this kind of scene")
+    sheet.add_argument("--beside", help="a folder of real frames (PNG or JPEG): one beside each generated image")
     sheet.set_defaults(handler=_preview)
 
     merge = commands.add_parser("merge", help="join the folders of --shard runs into one dataset")

@@ -1,4 +1,5 @@
-"""A contact sheet of generated images: the image beside its label colours with instance outlines."""
+"""A contact sheet of generated images: the image beside its label colours with instance outlines, and optionally
+beside a real frame (``beside``: a folder of real images, spread evenly over its sorted files)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,20 +27,39 @@ def outlines(instance_ids: np.ndarray) -> np.ndarray:
     return edge & (instance_ids >= labels.INSTANCE_ID_OFFSET)
 
 
-def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int = 512, kind: str | None = None) -> np.ndarray:
+REAL_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def real_frames(folder: Path, count: int) -> list[Path]:
+    """``count`` images of ``folder`` spread evenly over its sorted files (fewer where it has fewer)."""
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in REAL_SUFFIXES) if Path(folder).is_dir() else []
+    if not files:
+        raise UserError(f"--beside {folder}: no PNG or JPEG images there")
+    step = len(files) / min(count, len(files))
+    return [files[int(k * step)] for k in range(min(count, len(files)))]
+
+
+def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int = 512, kind: str | None = None,
+                  beside: Path | None = None) -> np.ndarray:
     metas = sorted((root / "meta").glob("*/*/*.json"))
     metas = [m for m in metas if kind is None or m.parent.name == kind][:count]
     if not metas:
         raise UserError(f"{root}: no generated images{' of kind ' + kind if kind else ''}")
+    real = real_frames(beside, len(metas)) if beside is not None else []
     cells = []
-    for path in metas:
+    for k, path in enumerate(metas):
         meta = read_meta(path)
         rgb = read_png(root / meta["files"]["image"])
         label_ids = read_png(root / meta["files"]["labelIds"])
         instances = read_png(root / meta["files"]["veisInstanceIds"])
         colour = labels.ID_TO_COLOR[label_ids]
         colour[outlines(instances)] = 255
-        pair = np.concatenate([rgb, colour], axis=1)
-        height = round(pair.shape[0] * width * 2 / pair.shape[1])
-        cells.append(np.asarray(Image.fromarray(pair).resize((width * 2, height), Image.BILINEAR)))
+        parts = [rgb, colour]
+        if real:
+            frame = Image.open(real[k % len(real)]).convert("RGB")
+            parts.append(np.asarray(frame.resize((round(frame.width * rgb.shape[0] / frame.height), rgb.shape[0]),
+                                                 Image.BILINEAR)))
+        row = np.concatenate(parts, axis=1)
+        height = round(row.shape[0] * width * len(parts) / row.shape[1])
+        cells.append(np.asarray(Image.fromarray(row).resize((width * len(parts), height), Image.BILINEAR)))
     return grid(cells, columns, border=2)

@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 from pycocotools.coco import COCO
 
 from segkit import labels
@@ -84,3 +85,16 @@ def test_stats_and_preview(mixed_dataset, tmp_path, capsys):
     out = tmp_path / "sheet.png"
     assert main(["preview", str(mixed_dataset), "--out", str(out), "--count", "4", "--width", "100"]) == 0
     assert read_png(out).shape == (2 * 54, 2 * 204, 3)
+    real = tmp_path / "real"
+    real.mkdir()
+    for k, value in enumerate((10, 200, 90)):  # 3 frames for 4 cells: the first again in the fourth
+        Image.fromarray(np.full((40, 80, 3), value, np.uint8)).save(real / f"frame_{k}.png")
+    (real / "notes.txt").write_text("not an image")
+    assert main(["preview", str(mixed_dataset), "--out", str(out), "--count", "4", "--width", "100", "--beside",
+                 str(real)]) == 0
+    sheet = read_png(out)
+    assert sheet.shape == (2 * 54, 2 * 304, 3)  # image, labels and the real frame, each 100 wide
+    frames = [sheet[row + 25, column + 250, 0] for row in (0, 54) for column in (0, 304)]
+    assert frames == [10, 200, 90, 10], frames
+    assert main(["preview", str(mixed_dataset), "--out", str(out), "--beside", str(tmp_path / "none")]) == 2
+    assert "--beside" in capsys.readouterr().err
