@@ -53,6 +53,7 @@ VARIANTS = {
 # A variant that continues another's run: its first self-training round is copied from that run, not redone.
 CONTINUES = {"share50_round2": "share50"}
 ROWS = {"appearance": ("deeplab",), "pseudo": ("deeplab_psgt", "ours_psgt")}
+CLASSES = ("Car", "Pavement", "Pedestrian", "Bicyclist", "SignSymbol")
 
 
 def copied(name: str, seed: int, base: Path, runs: Path) -> tuple[Path, tuple[str, ...]]:
@@ -86,7 +87,8 @@ def run(name: str, seed: int, camvid: Path, base: Path, runs: Path) -> dict:
     if subprocess.run(command).returncode != 0:
         raise SystemExit(f"generalisation: {name} seed {seed} failed; rerun to continue it ({out})")
     report = json.loads((out / "sim2real.json").read_text())
-    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(name, report["stage_seconds"])}
+    return {row: report["rows"][row] for row in ROWS[kind]} | {"minutes": _minutes(name, report["stage_seconds"]),
+                                                                "machine": report.get("machine")}
 
 
 def _minutes(name: str, stage_seconds: dict) -> float:
@@ -126,7 +128,7 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
              "DeepLab retrained on seed 0's 600 images with training seed S; pseudo-label variants: seed S's models, "
              "new pseudo-labels of CamVid train (labels unused), the retrain and its fusion.", "",
              "| variant | kind | change | row | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | Δ | things |"
-             " stuff | Car | Pedestrian | Bicyclist | SignSymbol | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 9)]
+             " stuff | " + " | ".join(CLASSES) + " | minutes |", "|---|---|---|---|" + "---|" * (len(seeds) + 5 + len(CLASSES))]
     for name, per_seed in results.items():
         kind, change, _ = VARIANTS[name]
         for row in ROWS[kind]:
@@ -136,10 +138,10 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
                          + " | ".join(f"{per_seed[s][row]['mIoU']:.1f}" if s in per_seed else "–" for s in seeds) + " | "
                          f"**{_spread(miou)}** | {_against(results, name, row)} | "
                          f"{_spread([c['mIoU_things'] for c in cells])} | {_spread([c['mIoU_stuff'] for c in cells])} | "
-                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) for k in ("Car", "Pedestrian", "Bicyclist", "SignSymbol"))
+                         + " | ".join(_spread([c["iou"].get(k) or 0.0 for c in cells]) for k in CLASSES)
                          + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
-              "pseudo-labels, the retrain, its prediction and fusion). Machine: this project's 2-core CPU, no GPU."]
+              "pseudo-labels, the retrain, its prediction and fusion). Machine: " + _machines(results) + "."]
     if recorded:
         lines += ["", "Taken from an earlier run's generalisation.json (its run folders not kept): "
                   + "; ".join(f"{name} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for name, s in recorded.items())
@@ -148,6 +150,14 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
     (folder / "generalisation.json").write_text(json.dumps({"variants": {n: VARIANTS[n][:2] for n in results},
                                                              "results": results, "recorded": recorded}, indent=1) + "\n")
     _chart(results, seeds, folder / "generalisation.png")
+
+
+def _machines(results: dict) -> str:
+    """The machines the runs recorded (reports before 12-07 recorded no CPU model)."""
+    seen = sorted({f"{m.get('cpus')} CPUs ({m.get('cpu') or 'model not recorded'}, {m.get('cpu_capability') or '?'}), "
+                   f"torch {m.get('torch')} on {m.get('device')}"
+                   for per_seed in results.values() for run in per_seed.values() if (m := run.get("machine"))})
+    return "; ".join(seen) if seen else "this project's 2-core CPU, no GPU (not recorded per run)"
 
 
 def _chart(results: dict, seeds: list[int], path: Path) -> None:

@@ -18,7 +18,9 @@ def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch, benchm
                "fused": {0: {"deeplab_psgt": _row(30.0), "ours_psgt": _row(38.0), "minutes": 4.0},
                          1: {"deeplab_psgt": _row(32.0), "ours_psgt": _row(36.0), "minutes": 4.0}}}
     results["background"] = {s: {"deeplab_psgt": _row(29.0), "ours_psgt": _row(35.0), "minutes": 3.0} for s in (0, 1, 2)}
-    results["mixstyle"] = {0: {"deeplab": _row(33.0), "minutes": 8.0}, 1: {"deeplab": _row(34.0), "minutes": 8.0}}
+    machine = {"cpus": 2, "cpu": "AMD EPYC", "cpu_capability": "AVX512", "torch": "2.14.1", "device": "cpu"}
+    results["mixstyle"] = {0: {"deeplab": _row(33.0), "minutes": 8.0, "machine": machine},
+                           1: {"deeplab": _row(34.0), "minutes": 8.0, "machine": machine}}
     module.write_table(results, [0, 1, 2])
     table = (tmp_path / "generalisation.md").read_text()
     assert "| baseline | appearance | issue 20's recipe, no augmentation | deeplab | 34.0 | 36.0 | – | **35.0 ± 1.4** |  |" in table
@@ -26,6 +28,7 @@ def test_each_variant_row_has_its_seeds_and_spread(tmp_path, monkeypatch, benchm
     assert "| fused | pseudo |" in table and "| ours_psgt | 38.0 | 36.0 | – | **37.0 ± 1.4** | +2.0 |" in table
     assert "| deeplab_psgt | 29.0 | 29.0 | 29.0 | **29.0 ± 0.0** |  |" in table  # three seeds; a baseline has no Δ
     assert "| 0.0 ± 0.0 | 0.0 ± 0.0 | 12.0 ± 0.0 | 8.0 ± 0.0 |" in table  # a class without a score counts as 0
+    assert "Machine: 2 CPUs (AMD EPYC, AVX512), torch 2.14.1 on cpu." in table
     assert (tmp_path / "generalisation.png").is_file() and (tmp_path / "generalisation.json").is_file()
 
 
