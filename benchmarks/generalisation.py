@@ -138,7 +138,8 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
                          + " | ".join(f"{per_seed[s][row]['mIoU']:.1f}" if s in per_seed else "–" for s in seeds) + " | "
                          f"**{_spread(miou)}** | {_against(results, name, row)} | "
                          f"{_spread([c['mIoU_things'] for c in cells])} | {_spread([c['mIoU_stuff'] for c in cells])} | "
-                         + " | ".join(_spread([c["iou"].get(k) or 0.0 for c in cells]) for k in CLASSES)
+                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) if all(k in c["iou"] for c in cells)
+                                      else "–" for k in CLASSES)
                          + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
               "pseudo-labels, the retrain, its prediction and fusion). Machine: " + _machines(results) + "."]

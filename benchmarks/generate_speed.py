@@ -3,8 +3,8 @@
     python benchmarks/generate_speed.py [--row NAME ...] [--count 40] [--workers N] [--out DIR]
 
 Each row is a generator setting run into a temporary folder (removed afterwards). Images/s is the steady state:
-wall-clock from the moment every worker has made its first image (start-up, mesh building and caches behind it)
-to the last image, as ``generate`` reports it; the whole run's rate, start-up included, is beside it. The
+wall-clock from the moment as many images are done as there are workers (start-up, mesh building and caches
+behind them) to the last image, as ``generate`` reports it; the whole run's rate, start-up included, is beside it. The
 stage split is busy time per image, summed over workers.
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ def main() -> None:
                              if name in {r['row'] for r in rows})
         (args.out / "speed.md").write_text(
             "# veis-gen generate speed (every output written)\n\n"
-            f"Machine: {machine}. steady/s: images per second once every worker has made its first image; all/s: the "
+            f"Machine: {machine}. steady/s: images per second once as many images are done as there are workers; all/s: the "
             "whole run, start-up included. Stage times are per image, summed over workers.\n\n"
             "```\n" + "\n".join(lines) + "\n```\n\nRows:\n" + settings + "\n")
 

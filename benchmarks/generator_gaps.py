@@ -61,7 +61,7 @@ def run(name: str, seed: int, camvid: Path, runs: Path, rows: list[str]) -> dict
             "recall": {c: detector[c]["recall"] for c in RECALL if c in detector},
             "minutes": round(sum(report["stage_seconds"].values()) / 60, 1),
             "generate_minutes": round(report["stage_seconds"].get("generate source", 0.0) / 60, 1),
-            "machine": report["machine"]}
+            "machine": report.get("machine") or {}}
 
 
 def _spread(values: list[float]) -> str:
@@ -86,7 +86,8 @@ def write_table(results: dict, folder: Path | None = None) -> Path:
     """``results``: variant -> seed -> ``run``'s dict. Writes generator_gaps.md, .json and .png to ``folder``."""
     folder = folder or RESULTS
     folder.mkdir(parents=True, exist_ok=True)
-    machine = next(seed["machine"] for seeds in results.values() for seed in seeds.values())
+    machines = sorted({f"{m.get('cpus')} CPU(s) ({m.get('cpu') or 'model not recorded'}), torch {m.get('torch')} on "
+                       f"{m.get('device')}" for seeds in results.values() for m in (s["machine"] for s in seeds.values())})
     lines = ["# The generator's next gaps: CamVid val", "",
              "mIoU (%) mean ± sd over the seeds (seed S draws the images and the training); Δ: the mean difference to "
              f"`{BASELINE}` on the seeds both ran. Per-class columns: synthetic-only DeepLab, mean IoU. Recall: the % of "
@@ -108,8 +109,8 @@ def write_table(results: dict, folder: Path | None = None) -> Path:
             + " / ".join(f"{statistics.fmean(r):.1f}" if r else "–" for r in recall) + " | "
             + f"{statistics.fmean(s['minutes'] for s in seeds.values()):.0f} "
               f"({statistics.fmean(s['generate_minutes'] for s in seeds.values()):.1f}) |")
-    lines += ["", f"Machine: {machine.get('cpus')} CPU(s) ({machine.get('cpu') or 'model not recorded'}), "
-                  f"torch {machine.get('torch')} on {machine.get('device')}; every run of this table on it."]
+    lines += ["", "Machine: " + "; ".join(machines) + (" (runs of more than one machine: compare with care)."
+                                                        if len(machines) > 1 else ".")]
     (folder / "generator_gaps.md").write_text("\n".join(lines) + "\n")
     (folder / "generator_gaps.json").write_text(json.dumps(
         {"variants": {n: {"change": VARIANTS[n][0], "settings": {**CAMVID_STYLE, **VARIANTS[n][1]}} for n in results},

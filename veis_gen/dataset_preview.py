@@ -39,6 +39,15 @@ def real_frames(folder: Path, count: int) -> list[Path]:
     return [files[int(k * step)] for k in range(min(count, len(files)))]
 
 
+def _real_frame(path: Path, width: int, height: int) -> np.ndarray:
+    """A real frame at the generated image's size (stretched where their shapes differ), every row the same height."""
+    try:
+        with Image.open(path) as frame:
+            return np.asarray(frame.convert("RGB").resize((width, height), Image.BILINEAR))
+    except OSError as error:
+        raise UserError(f"--beside {path}: not a readable image ({error})") from None
+
+
 def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int = 512, kind: str | None = None,
                   beside: Path | None = None) -> np.ndarray:
     metas = sorted((root / "meta").glob("*/*/*.json"))
@@ -56,9 +65,7 @@ def dataset_sheet(root: Path, *, count: int = 12, columns: int = 2, width: int =
         colour[outlines(instances)] = 255
         parts = [rgb, colour]
         if real:
-            frame = Image.open(real[k % len(real)]).convert("RGB")
-            parts.append(np.asarray(frame.resize((round(frame.width * rgb.shape[0] / frame.height), rgb.shape[0]),
-                                                 Image.BILINEAR)))
+            parts.append(_real_frame(real[k % len(real)], rgb.shape[1], rgb.shape[0]))
         row = np.concatenate(parts, axis=1)
         height = round(row.shape[0] * width * len(parts) / row.shape[1])
         cells.append(np.asarray(Image.fromarray(row).resize((width * len(parts), height), Image.BILINEAR)))

@@ -370,8 +370,8 @@ def generate(config: GenerateConfig) -> dict:
         finished.append(time.perf_counter())
     elapsed = time.perf_counter() - started
     coco = write_coco(config.out, config.split, config.count)
-    # Steady state: from the moment each worker has made its first image (start-up and caches behind it) to the last.
-    warm = min(config.workers, len(finished) - 1)
+    # Steady state: from the moment as many images are done as there are workers (start-up behind them) to the last.
+    warm = min(config.workers, len(finished)) - 1
     steady = {"steady_images": len(finished) - 1 - warm, "steady_seconds": finished[-1] - finished[warm]} if warm >= 0 else {}
     return {"made": len(todo), "skipped": len(config.indices) - len(todo), "seconds": elapsed, "stages": totals,
             "kinds": kinds, "coco": str(coco), **steady}

@@ -72,6 +72,20 @@ def _resident_texture_class():
 _ResidentTexture = None
 
 
+def _keep_display(platform) -> None:
+    """pyrender's EGL platform ends the process's one EGL display when it deletes a context (eglTerminate), which
+    would end every other context on it: a second context destroys only itself."""
+    from OpenGL.EGL import eglDestroyContext
+
+    def delete_context():
+        if platform._egl_context is not None:
+            eglDestroyContext(platform._egl_display, platform._egl_context)
+            platform._egl_context = None
+        platform._egl_display = None
+
+    platform.delete_context = delete_context
+
+
 class Renderer:
     """One offscreen context, reused for every frame of a worker."""
 
@@ -202,6 +216,8 @@ class Renderer:
             if self._maps is not None:
                 self._maps.close()
             self._maps = Renderer(camera.width, camera.height, backend=self.backend)
+            if self.backend == "egl":
+                _keep_display(self._maps._renderer._platform)
         depth = self._maps.render(groups, camera, [], rgb=False)["depth"]
         self._renderer._platform.make_current()  # this context current again, for the frame's next passes
         return depth

@@ -113,9 +113,9 @@ def render_scene(renderer: Renderer, scene: Scene, library: Library, *, amodal: 
     groups, table, objects = scene_groups(scene, library, textured=textured, appearance=appearance)
     frame = renderer.render(groups, scene.camera, list(scene.lights), background=scene.sky, ambient=scene.ambient,
                             shading=shading, shadows=shadows)
-    if shadows and shading == "fast":
-        for light in scene.lights:
-            frame["rgb"] = cast_shadows(renderer, groups, scene.camera, light, scene.ambient, frame)
+    if shadows and shading == "fast" and scene.lights:  # the first light is the sun
+        frame["rgb"] = cast_shadows(renderer, groups, scene.camera, scene.lights[0], scene.ambient, frame,
+                                    others=scene.lights[1:])
     if appearance == "shifted":
         if appearance_rng is None:
             raise ValueError("the shifted appearance needs appearance_rng")

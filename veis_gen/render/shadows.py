@@ -79,22 +79,30 @@ def in_shadow(points: np.ndarray, normals: np.ndarray, sun: Camera, sun_depth: n
     return amount.reshape(shape)
 
 
-def darken(rgb: np.ndarray, shadow: np.ndarray, normals: np.ndarray, light: Light, ambient: float) -> np.ndarray:
-    """``rgb`` with the share ``shadow`` (0..1) of the direct sun taken out (in linear light); pixels with no
-    shadow as they were."""
-    where = shadow > 0
+def _direct(normals: np.ndarray, light: Light) -> np.ndarray:
+    """(N, 3) the direct term of the fast shading's Lambert lighting from ``light``."""
     towards = -np.asarray(light.direction, dtype=float) / np.linalg.norm(light.direction)
-    cosine = np.clip(normals[where] @ towards, 0.0, None)[:, None]
-    direct = light.intensity / np.pi * cosine * np.asarray(light.color, dtype=float)
-    kept = (ambient + (1 - shadow[where][:, None]) * direct) / (ambient + direct)
+    return light.intensity / np.pi * np.clip(normals @ towards, 0.0, None)[:, None] * np.asarray(light.color, float)
+
+
+def darken(rgb: np.ndarray, shadow: np.ndarray, normals: np.ndarray, light: Light, ambient: float,
+           others: tuple[Light, ...] = ()) -> np.ndarray:
+    """``rgb`` with the share ``shadow`` (0..1) of ``light``'s direct term taken out (in linear light); the
+    ``others`` still light it. Pixels with no shadow as they were."""
+    where = shadow > 0
+    direct = _direct(normals[where], light)
+    rest = ambient + sum((_direct(normals[where], other) for other in others), np.zeros_like(direct))
+    kept = (rest + (1 - shadow[where][:, None]) * direct) / (rest + direct)
     linear = (rgb[where].astype(np.float64) / 255.0) ** 2.2 * kept
     out = rgb.copy()
     out[where] = np.clip(np.round(linear ** (1 / 2.2) * 255.0), 0, 255).astype(np.uint8)
     return out
 
 
-def cast_shadows(renderer, groups: list, camera: Camera, light: Light, ambient: float, frame: dict) -> np.ndarray:
-    """The frame's ``rgb`` with the sun's shadows cast by ``groups`` (the drawn ones) on everything seen."""
+def cast_shadows(renderer, groups: list, camera: Camera, light: Light, ambient: float, frame: dict,
+                 others: tuple[Light, ...] = ()) -> np.ndarray:
+    """The frame's ``rgb`` with ``light``'s (the sun's) shadows cast by ``groups`` (the drawn ones) on everything
+    seen; ``others``, the scene's other lights, are not shadowed."""
     seen = frame["depth"] > 0
     if not seen.any():
         return frame["rgb"]
@@ -102,4 +110,4 @@ def cast_shadows(renderer, groups: list, camera: Camera, light: Light, ambient: 
     sun_depth = renderer.depth_map([g for g in groups if g.drawn], sun)
     points = world_points(camera, frame["depth"])
     normals = normals_from_points(points, camera.matrix[:3, 3])
-    return darken(frame["rgb"], in_shadow(points, normals, sun, sun_depth) * seen, normals, light, ambient)
+    return darken(frame["rgb"], in_shadow(points, normals, sun, sun_depth) * seen, normals, light, ambient, others)

@@ -52,8 +52,8 @@ def _clouds(shape: tuple[int, int], seed: int) -> np.ndarray:
     noise = np.zeros(shape)
     for cells, weight in NOISE_OCTAVES:
         grid = rng.random((max(2, 2 * cells * height // width + 1), cells + 1))  # clouds wider than tall
-        zoom = ((height - 1) / (grid.shape[0] - 1) + 1e-9, (width - 1) / (grid.shape[1] - 1) + 1e-9)
-        noise += weight * ndimage.zoom(grid, zoom, order=3, mode="nearest")[:height, :width]
+        zoom = (height / grid.shape[0], width / grid.shape[1])
+        noise += weight * ndimage.zoom(grid, zoom, order=3, mode="nearest", grid_mode=True)[:height, :width]
     return noise
 
 

@@ -87,8 +87,8 @@ def test_stats_and_preview(mixed_dataset, tmp_path, capsys):
     assert read_png(out).shape == (2 * 54, 2 * 204, 3)
     real = tmp_path / "real"
     real.mkdir()
-    for k, value in enumerate((10, 200, 90)):  # 3 frames for 4 cells: the first again in the fourth
-        Image.fromarray(np.full((40, 80, 3), value, np.uint8)).save(real / f"frame_{k}.png")
+    for k, (value, shape) in enumerate(((10, (40, 80, 3)), (200, (60, 60, 3)), (90, (40, 80, 3)))):
+        Image.fromarray(np.full(shape, value, np.uint8)).save(real / f"frame_{k}.png")  # 3 frames for 4 cells
     (real / "notes.txt").write_text("not an image")
     assert main(["preview", str(mixed_dataset), "--out", str(out), "--count", "4", "--width", "100", "--beside",
                  str(real)]) == 0
@@ -98,3 +98,7 @@ def test_stats_and_preview(mixed_dataset, tmp_path, capsys):
     assert frames == [10, 200, 90, 10], frames
     assert main(["preview", str(mixed_dataset), "--out", str(out), "--beside", str(tmp_path / "none")]) == 2
     assert "--beside" in capsys.readouterr().err
+    (real / "frame_1.png").write_bytes(b"not a png")
+    assert main(["preview", str(mixed_dataset), "--out", str(out), "--count", "4", "--beside", str(real)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "frame_1.png: not a readable image" in err, err

@@ -66,3 +66,14 @@ def test_world_points_and_normals_of_the_ground(frames):
     normals = normals_from_points(points, CAMERA.matrix[:3, 3])
     inner = ground & np.roll(ground, 1, 0) & np.roll(ground, -1, 0) & np.roll(ground, 1, 1) & np.roll(ground, -1, 1)
     assert np.median(normals[inner][:, 2]) > 0.999
+
+
+def test_a_second_light_still_lights_what_the_sun_leaves_in_shadow():
+    from veis_gen.render.shadows import darken
+
+    rgb, up = np.full((1, 2, 3), 200, np.uint8), np.zeros((1, 2, 3))
+    up[..., 2] = 1.0
+    sun, lamp = Light((0.0, 0.0, -1.0), intensity=np.pi), Light((0.0, 0.0, -1.0), intensity=np.pi / 2)
+    shaded = darken(rgb, np.array([[1.0, 0.0]]), up, sun, 0.5, others=(lamp,))
+    assert shaded[0, 0, 0] == round(((200 / 255) ** 2.2 * (0.5 + 0.5) / (0.5 + 1.0 + 0.5)) ** (1 / 2.2) * 255)
+    assert shaded[0, 1].tolist() == [200, 200, 200]  # no shadow there
