@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from veis_gen.scene.camera import Camera
+from veis_gen.scene.camera import Camera, pixel_rays
 
 NOISE_OCTAVES = ((8, 0.5), (16, 0.3), (32, 0.2))  # (cells across the view, weight): large shapes, then detail
 
@@ -37,9 +37,7 @@ def sample_sky(rng: np.random.Generator, colour: tuple[int, int, int]) -> dict:
 
 def elevation(camera: Camera) -> np.ndarray:
     """(H, W) radians above the horizontal of the ray through each pixel's centre."""
-    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(np.float64) + 0.5
-    rays = np.stack([(u - camera.cx) / camera.fx, -(v - camera.cy) / camera.fy, -np.ones_like(u)], axis=-1)
-    world = rays @ camera.matrix[:3, :3].T
+    world = pixel_rays(camera) @ camera.matrix[:3, :3].T
     return np.arcsin(world[..., 2] / np.linalg.norm(world, axis=-1))
 
 

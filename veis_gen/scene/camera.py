@@ -58,6 +58,13 @@ def look_at(eye, target, up=(0.0, 0.0, 1.0)) -> np.ndarray:
     return pose
 
 
+def pixel_rays(camera: Camera) -> np.ndarray:
+    """(H, W, 3) the ray through each pixel's centre in camera axes (OpenGL: -Z forward), scaled to z = -1, so a
+    point at depth d (metres along the view axis) is ``d * ray``."""
+    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(np.float64) + 0.5
+    return np.stack([(u - camera.cx) / camera.fx, -(v - camera.cy) / camera.fy, -np.ones_like(u)], axis=-1)
+
+
 def project(camera: Camera, points: np.ndarray) -> np.ndarray:
     """Pixel coordinates (N, 2) and depth (N,) of world points; depth <= 0 is behind the camera."""
     world_from_camera = camera.matrix
