@@ -39,6 +39,14 @@ def box_uv(points: np.ndarray, normals: np.ndarray, tile: float) -> np.ndarray:
     return (np.stack([u, v], axis=1) / tile).astype(np.float32)
 
 
+def lambert_direct(normals: np.ndarray, light: Light) -> np.ndarray:
+    """(N, 3) the direct term of the fast shading's Lambert lighting, intensity / pi * cos * colour, in the
+    normals' dtype (the colour pass's float32, so its bytes stay as they were)."""
+    towards = -np.asarray(light.direction, dtype=normals.dtype)
+    cosine = np.clip(normals @ (towards / np.linalg.norm(towards)), 0.0, None)
+    return (light.intensity / np.pi) * cosine[:, None] * np.asarray(light.color, normals.dtype)
+
+
 def _light_pose(direction) -> np.ndarray:
     forward = -np.asarray(direction, dtype=float)
     forward /= np.linalg.norm(forward)
@@ -168,9 +176,7 @@ class Renderer:
                 lights, ambient = lit
                 irradiance = np.full((len(positions), 3), ambient, dtype=np.float32)
                 for light in lights:
-                    towards = -np.asarray(light.direction, dtype=np.float32)
-                    cosine = np.clip(normals @ (towards / np.linalg.norm(towards)), 0.0, None)
-                    irradiance += (light.intensity / np.pi) * cosine[:, None] * np.asarray(light.color, np.float32)
+                    irradiance += lambert_direct(normals, light)
                 colour[:, :3] = np.clip(linear * irradiance, 0.0, 1.0) ** (1 / 2.2)
                 key = (texture_key, 0.0, 0.0)
             buckets.setdefault(key, []).append((positions, normals, uv, colour, group.texture if own else None))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from veis_gen.scene.camera import Camera, Light, look_at, project
+from veis_gen.render.renderer import lambert_direct
+from veis_gen.scene.camera import Camera, Light, look_at, pixel_rays, project
 
 SUN_DISTANCE = 1000.0  # metres up the sun's direction: its rays are nearly parallel over the map
 MAP_SIZE = 1024  # pixels a side of the shadow map
@@ -23,10 +24,7 @@ BIAS = 0.05  # metres of depth allowed for the map's own quantisation
 
 def world_points(camera: Camera, depth: np.ndarray) -> np.ndarray:
     """(H, W, 3) world positions of the pixels' centres at their depth (metres along the view axis)."""
-    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(np.float64) + 0.5
-    local = np.stack([(u - camera.cx) / camera.fx * depth, -(v - camera.cy) / camera.fy * depth, -depth.astype(float)],
-                     axis=-1)
-    return local @ camera.matrix[:3, :3].T + camera.matrix[:3, 3]
+    return (pixel_rays(camera) * depth[..., None]) @ camera.matrix[:3, :3].T + camera.matrix[:3, 3]
 
 
 def normals_from_points(points: np.ndarray, eye: np.ndarray) -> np.ndarray:
@@ -79,19 +77,13 @@ def in_shadow(points: np.ndarray, normals: np.ndarray, sun: Camera, sun_depth: n
     return amount.reshape(shape)
 
 
-def _direct(normals: np.ndarray, light: Light) -> np.ndarray:
-    """(N, 3) the direct term of the fast shading's Lambert lighting from ``light``."""
-    towards = -np.asarray(light.direction, dtype=float) / np.linalg.norm(light.direction)
-    return light.intensity / np.pi * np.clip(normals @ towards, 0.0, None)[:, None] * np.asarray(light.color, float)
-
-
 def darken(rgb: np.ndarray, shadow: np.ndarray, normals: np.ndarray, light: Light, ambient: float,
            others: tuple[Light, ...] = ()) -> np.ndarray:
     """``rgb`` with the share ``shadow`` (0..1) of ``light``'s direct term taken out (in linear light); the
     ``others`` still light it. Pixels with no shadow as they were."""
     where = shadow > 0
-    direct = _direct(normals[where], light)
-    rest = ambient + sum((_direct(normals[where], other) for other in others), np.zeros_like(direct))
+    direct = lambert_direct(normals[where], light)
+    rest = ambient + sum((lambert_direct(normals[where], other) for other in others), np.zeros_like(direct))
     kept = (rest + (1 - shadow[where][:, None]) * direct) / (rest + direct)
     linear = (rgb[where].astype(np.float64) / 255.0) ** 2.2 * kept
     out = rgb.copy()
