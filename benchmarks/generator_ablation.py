@@ -23,6 +23,7 @@ from pathlib import Path
 
 from segkit.bench.charts import grouped_bars
 from segkit.bench.targets import TARGET_GENERATOR
+from segkit.config import settings_toml
 
 RESULTS = Path(__file__).parent / "results" / "generator_ablation"
 CAMVID_STYLE = TARGET_GENERATOR["camvid"]
@@ -43,17 +44,13 @@ COMMITTED_AT = {"baseline": "6f2dacc (issue 08's run, benchmarks/results/sim2rea
                 "light_pavement": "af3f3bc", "full": "be205ee", "streets_only": "be205ee"}
 
 
-def _toml(settings: dict) -> str:
-    return "".join(f"{k} = {json.dumps(v) if not isinstance(v, bool) else str(v).lower()}\n" for k, v in settings.items())
-
-
 def run_variant(name: str, camvid: Path, runs: Path) -> None:
     _, settings, rows = VARIANTS[name]
     if settings is None:
         raise SystemExit(f"--variant {name}: measured at commit {COMMITTED_AT[name]}; today's code cannot make it")
     runs.mkdir(parents=True, exist_ok=True)
     config = runs / f"{name}.toml"
-    config.write_text(_toml(settings))
+    config.write_text(settings_toml(settings))
     command = [str(Path(sys.executable).parent / "segkit"), "bench", "sim2real", "--out", str(runs / name),
                "--camvid", str(camvid), "--generate-config", str(config), "--progress", "false"]
     if rows != "all":

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from segkit.bench.charts import grouped_bars
 from segkit.bench.targets import TARGET_GENERATOR
+from segkit.config import settings_toml
 
 RESULTS = Path(__file__).parent / "results" / "generator_gaps"
 CAMVID_STYLE = TARGET_GENERATOR["camvid"]
@@ -39,9 +40,8 @@ CLASSES = ("Road", "Pavement", "Car", "Pedestrian", "Bicyclist", "SignSymbol", "
 RECALL = ("Car", "Pedestrian", "Bicyclist")
 
 
-def settings_toml(name: str) -> str:
-    settings = {**CAMVID_STYLE, **VARIANTS[name][1]}
-    return "".join(f"{k} = {str(v).lower() if isinstance(v, bool) else json.dumps(v)}\n" for k, v in settings.items())
+def variant_toml(name: str) -> str:
+    return settings_toml({**CAMVID_STYLE, **VARIANTS[name][1]})
 
 
 def command(name: str, seed: int, camvid: Path, runs: Path, rows: list[str]) -> list[str]:
@@ -52,7 +52,7 @@ def command(name: str, seed: int, camvid: Path, runs: Path, rows: list[str]) -> 
 
 def run(name: str, seed: int, camvid: Path, runs: Path, rows: list[str]) -> dict:
     runs.mkdir(parents=True, exist_ok=True)
-    (runs / f"{name}.toml").write_text(settings_toml(name))
+    (runs / f"{name}.toml").write_text(variant_toml(name))
     if subprocess.run(command(name, seed, camvid, runs, rows)).returncode != 0:  # segkit said why, above
         raise SystemExit(f"generator_gaps: {name} seed {seed} failed; rerun to continue it ({runs / f'{name}_s{seed}'})")
     report = json.loads((runs / f"{name}_s{seed}" / "sim2real.json").read_text())

@@ -257,6 +257,11 @@ def _toml_value(value) -> str:
     return '"' + str(value).translate(_ESCAPES) + '"'
 
 
+def settings_toml(settings: dict) -> str:
+    """Plain settings (name -> value) as TOML lines, values written as ``to_toml`` writes them; None left out."""
+    return "".join(f"{_toml_key(name)} = {_toml_value(value)}\n" for name, value in settings.items() if value is not None)
+
+
 def _toml_key(key: str) -> str:
     """Bare where TOML allows it (ASCII letters, digits, _ and -), else quoted."""
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)

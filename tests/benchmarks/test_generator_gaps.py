@@ -18,9 +18,9 @@ def _seed(deeplab, ours=None, bicyclist=0.0):
 
 def test_a_variants_settings_are_the_camvid_style_and_its_own(benchmark_script):
     module = benchmark_script("generator_gaps")
-    settings = tomllib.loads(module.settings_toml("all"))
+    settings = tomllib.loads(module.variant_toml("all"))
     assert settings == {**module.CAMVID_STYLE, "cyclists_ahead": 0.5, "sky": "graded", "shadows": True}
-    assert tomllib.loads(module.settings_toml("camvid")) == module.CAMVID_STYLE
+    assert tomllib.loads(module.variant_toml("camvid")) == module.CAMVID_STYLE
     command = module.command("sky", 1, Path("/cv"), Path("/runs"), ["deeplab", "ours"])
     assert command[1:] == ["bench", "sim2real", "--camvid", "/cv", "--seed", "1", "--out", "/runs/sky_s1",
                            "--generate-config", "/runs/sky.toml", "--progress", "false", "--only", "deeplab",
