@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from segkit.bench.sim2real_report import cpu_model
 from segkit.bench.targets import TARGET_GENERATOR
 from veis_gen.generate import STAGES, GenerateConfig, generate
 
@@ -60,9 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.count < 2 * args.workers + 2:
         parser.error(f"--count {args.count}: too few images for a steady state with {args.workers} workers")
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").is_file() else ""
-    machine = (f"{platform.machine()} {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+    machine = (f"{platform.machine()} {cpu_model() or ''}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
                f"backend {os.environ.get('PYOPENGL_PLATFORM') or 'auto'}")
     print(f"machine: {machine}")
     rows = [run(name, args.count, args.workers, args.seed) for name in args.row or list(ROWS)]

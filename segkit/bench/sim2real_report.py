@@ -44,7 +44,7 @@ def stage_seconds(out: Path) -> dict[str, float]:
     return times
 
 
-def _cpu_model() -> str | None:
+def cpu_model() -> str | None:
     """The processor's name (Linux): one seed's numbers move with the machine, so reports say which it was."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
@@ -74,7 +74,7 @@ def write_report(config, results: dict[str, dict], detector: dict[str, dict]) ->
                       "pixel_accuracy": pct(metrics.get("pixel_accuracy")),
                       "iou": {c: pct(metrics.get(f"IoU-{c}")) for c in classes}}
     times = stage_seconds(config.out)
-    machine = {"cpus": os.cpu_count(), "cpu": _cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    machine = {"cpus": os.cpu_count(), "cpu": cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
                "platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__,
                "device": choose_device(config.device).type}
     report = {"target": config.target, "classes": list(classes), "things": list(things), "rows": rows,
