@@ -25,6 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from segkit.bench.sim2real_report import describe_machine
+from segkit.bench.suite import mean_sd
+
 RESULTS = Path(__file__).parent / "results" / "generalisation"
 # name -> (kind, what it changes, extra `segkit bench sim2real` flags)
 VARIANTS = {
@@ -102,11 +105,6 @@ def _minutes(name: str, stage_seconds: dict) -> float:
     return round(sum(v for k, v in stage_seconds.items() if any(part in k for part in own)) / 60, 1)
 
 
-def _spread(values: list[float]) -> str:
-    mean = statistics.fmean(values)
-    return f"{mean:.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{mean:.1f}"
-
-
 def _against(results: dict, name: str, row: str) -> str:
     """The mean difference to the variant's own baseline (appearance: baseline; pseudo: background) on shared seeds."""
     base = "baseline" if VARIANTS[name][0] == "appearance" else "background"
@@ -136,11 +134,11 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
             miou = [c["mIoU"] for c in cells]
             lines.append(f"| {name} | {kind} | {change} | {row} | "
                          + " | ".join(f"{per_seed[s][row]['mIoU']:.1f}" if s in per_seed else "–" for s in seeds) + " | "
-                         f"**{_spread(miou)}** | {_against(results, name, row)} | "
-                         f"{_spread([c['mIoU_things'] for c in cells])} | {_spread([c['mIoU_stuff'] for c in cells])} | "
-                         + " | ".join(_spread([c["iou"][k] or 0.0 for c in cells]) if all(k in c["iou"] for c in cells)
+                         f"**{mean_sd(miou)}** | {_against(results, name, row)} | "
+                         f"{mean_sd([c['mIoU_things'] for c in cells])} | {mean_sd([c['mIoU_stuff'] for c in cells])} | "
+                         + " | ".join(mean_sd([c["iou"][k] or 0.0 for c in cells]) if all(k in c["iou"] for c in cells)
                                       else "–" for k in CLASSES)
-                         + f" | {_spread([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
+                         + f" | {mean_sd([per_seed[s]['minutes'] for s in seeds if s in per_seed])} |")
     lines += ["", "Minutes: the stages a variant runs itself (appearance: training and predicting DeepLab; pseudo: "
               "pseudo-labels, the retrain, its prediction and fusion). Machine: " + _machines(results) + "."]
     if recorded:
@@ -154,10 +152,9 @@ def write_table(results: dict, seeds: list[int], recorded: dict | None = None, f
 
 
 def _machines(results: dict) -> str:
-    """The machines the runs recorded (reports before 12-07 recorded no CPU model)."""
-    seen = sorted({f"{m.get('cpus')} CPUs ({m.get('cpu') or 'model not recorded'}, {m.get('cpu_capability') or '?'}), "
-                   f"torch {m.get('torch')} on {m.get('device')}"
-                   for per_seed in results.values() for run in per_seed.values() if (m := run.get("machine"))})
+    """The machines the runs recorded."""
+    seen = sorted({describe_machine(m) for per_seed in results.values() for run in per_seed.values()
+                   if (m := run.get("machine"))})
     return "; ".join(seen) if seen else "this project's 2-core CPU, no GPU (not recorded per run)"
 
 

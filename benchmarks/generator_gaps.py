@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 
 from segkit.bench.charts import grouped_bars
+from segkit.bench.sim2real_report import describe_machine
+from segkit.bench.suite import mean_sd
 from segkit.bench.targets import TARGET_GENERATOR
 from segkit.config import settings_toml
 
@@ -64,11 +66,6 @@ def run(name: str, seed: int, camvid: Path, runs: Path, rows: list[str]) -> dict
             "machine": report.get("machine") or {}}
 
 
-def _spread(values: list[float]) -> str:
-    mean = statistics.fmean(values)
-    return f"{mean:.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{mean:.1f}"
-
-
 def _values(results: dict, name: str, row: str, key=lambda r: r["mIoU"]) -> list[float]:
     return [key(seed["rows"][row]) or 0.0 for seed in results[name].values() if row in seed["rows"]]
 
@@ -86,8 +83,7 @@ def write_table(results: dict, folder: Path | None = None) -> Path:
     """``results``: variant -> seed -> ``run``'s dict. Writes generator_gaps.md, .json and .png to ``folder``."""
     folder = folder or RESULTS
     folder.mkdir(parents=True, exist_ok=True)
-    machines = sorted({f"{m.get('cpus')} CPU(s) ({m.get('cpu') or 'model not recorded'}), torch {m.get('torch')} on "
-                       f"{m.get('device')}" for seeds in results.values() for m in (s["machine"] for s in seeds.values())})
+    machines = sorted({describe_machine(s["machine"]) for seeds in results.values() for s in seeds.values()})
     lines = ["# The generator's next gaps: CamVid val", "",
              "mIoU (%) mean ± sd over the seeds (seed S draws the images and the training); Δ: the mean difference to "
              f"`{BASELINE}` on the seeds both ran. Per-class columns: synthetic-only DeepLab, mean IoU. Recall: the % of "
@@ -103,8 +99,8 @@ def write_table(results: dict, folder: Path | None = None) -> Path:
         recall = [[s["recall"][c] for s in seeds.values() if s["recall"].get(c) is not None] for c in RECALL]
         lines.append(
             f"| {name} | {VARIANTS[name][0]} | {', '.join(map(str, seeds))} | "
-            f"{'**' + _spread(deeplab) + '**' if deeplab else '–'} | {_delta(results, name, 'deeplab')} | "
-            f"{'**' + _spread(ours) + '**' if ours else '–'} | {_delta(results, name, 'ours') if ours else ''} | "
+            f"{'**' + mean_sd(deeplab) + '**' if deeplab else '–'} | {_delta(results, name, 'deeplab')} | "
+            f"{'**' + mean_sd(ours) + '**' if ours else '–'} | {_delta(results, name, 'ours') if ours else ''} | "
             + " | ".join(f"{v:.1f}" for v in per_class) + " | "
             + " / ".join(f"{statistics.fmean(r):.1f}" if r else "–" for r in recall) + " | "
             + f"{statistics.fmean(s['minutes'] for s in seeds.values()):.0f} "

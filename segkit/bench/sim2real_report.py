@@ -53,6 +53,12 @@ def cpu_model() -> str | None:
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
 
 
+def describe_machine(machine: dict) -> str:
+    """A report's ``machine`` in a line (reports before 12-07 recorded no CPU model)."""
+    return (f"{machine.get('cpus')} CPUs ({machine.get('cpu') or 'model not recorded'}, "
+            f"{machine.get('cpu_capability') or '?'}), torch {machine.get('torch')} on {machine.get('device')}")
+
+
 def write_report(config, results: dict[str, dict], detector: dict[str, dict]) -> dict:
     from functools import partial
 

@@ -60,6 +60,14 @@ def percent(fraction: float | None, *, digits: int | None = None) -> float | Non
     return 100 * fraction if digits is None else round(100 * fraction, digits)
 
 
+def mean_sd(values: list[float]) -> str:
+    """Repeated runs' numbers as "mean ± sd" to one decimal (the mean alone for one run)."""
+    import statistics
+
+    mean = statistics.fmean(values)
+    return f"{mean:.1f} ± {statistics.stdev(values):.1f}" if len(values) > 1 else f"{mean:.1f}"
+
+
 class Suite:
     """The stages of a suite's rows, each cached in its folder under ``config.out``. A subclass gives ``rows`` (row name
     -> (title, what it needs: "seg:KEY" or "fuse:KEY", ...)), ``pseudo_source`` (the DeepLab whose predictions, fused
