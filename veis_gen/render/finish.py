@@ -9,11 +9,9 @@ from typing import Callable
 
 import numpy as np
 
-from segkit import labels
 from veis_gen.render.choices import Effects, Sky
+from veis_gen.render.scene_frame import SKY
 from veis_gen.scene.types import Scene
-
-SKY = labels.BY_NAME["sky"].id
 
 
 def finish_colour(frame: dict, scene: Scene, *, sky: Sky, effects: Effects,
