@@ -1,12 +1,14 @@
 """The sim2real table over several seeds: how far one run's numbers can be trusted.
 
     python benchmarks/sim2real_seeds.py --camvid DIR [--runs runs/sim2real_seeds] [--seeds 0 1 2] [--oracle-seeds 0]
+                                        [--results benchmarks/results/sim2real_seeds]
 
 Each seed is one whole `segkit bench sim2real --seed S` with the suite's defaults (generation, both models' training
 and their data order all follow the seed) in RUNS/seedS; the oracle, which uses no synthetic data, runs only for
 ``--oracle-seeds``. Stages are cached, so a rerun continues a killed seed and only re-reads finished ones. Writes
-benchmarks/results/sim2real_seeds/ (markdown, JSON, chart): each row's mIoU per seed, mean and sample standard
-deviation, per class too, and the fusion and pseudo-label gains measured within each seed. CamVid val numbers.
+benchmarks/results/sim2real_seeds/ (or ``--results``; markdown, JSON, chart): each row's mIoU per seed, mean and
+sample standard deviation, per class too, and the fusion and pseudo-label gains measured within each seed. CamVid
+val numbers.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 
 from segkit.bench.charts import seed_bars
-from segkit.bench.sim2real_report import ROWS
+from segkit.bench.sim2real_report import ROWS, describe_machine
 
 RESULTS = Path(__file__).parent / "results" / "sim2real_seeds"
 GAINS = {"fusion (Ours - DeepLab)": ("ours", "deeplab"), "ps-GT (Ours & ps-GT - Ours)": ("ours_psgt", "ours"),
@@ -92,8 +94,7 @@ def markdown(summary: dict) -> str:
     machine = summary["machine"]
     minutes = ", ".join(f"seed {s}: {m:.0f}" for s, m in summary["minutes_per_seed"].items())
     lines += ["", f"Minutes per seed (every stage, generation included; the oracle only where it ran): {minutes}. "
-              f"Machine: {machine.get('cpus')} CPU(s), {machine.get('platform')}, torch {machine.get('torch')}, "
-              f"device {machine.get('device')}."]
+              f"Machine: {describe_machine(machine)}, {machine.get('platform')}."]
     return "\n".join(lines) + "\n"
 
 
@@ -110,6 +111,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("runs/sim2real_seeds"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--oracle-seeds", type=int, nargs="*", default=[0], help="the seeds that also train the oracle")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=f"where the table, JSON and chart go ({RESULTS})")
     args = parser.parse_args(argv)
     if not (args.camvid / "val.txt").is_file():
         parser.error(f"--camvid {args.camvid}: no val.txt there (a CamVid folder as distributed)")
@@ -119,12 +121,12 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         reports[seed] = run_seed(seed, args.camvid.resolve(), args.runs, seed in args.oracle_seeds)
         print(f"seed {seed}: " + ", ".join(f"{n} {r['mIoU']:.1f}" for n, r in reports[seed]["rows"].items()), flush=True)
-    summary = summarise(reports)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "sim2real_seeds.md").write_text(markdown(summary))
-    (RESULTS / "sim2real_seeds.json").write_text(json.dumps(summary, indent=1) + "\n")
-    chart(summary, RESULTS / "sim2real_seeds.png")
-    print((RESULTS / "sim2real_seeds.md").read_text())
+    summary, results = summarise(reports), args.results
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "sim2real_seeds.md").write_text(markdown(summary))
+    (results / "sim2real_seeds.json").write_text(json.dumps(summary, indent=1) + "\n")
+    chart(summary, results / "sim2real_seeds.png")
+    print((results / "sim2real_seeds.md").read_text())
     return 0
 
 
