@@ -31,11 +31,17 @@ VARIANTS = {
     "camvid": ("today's CamVid style: left-hand mixed streets and seasons, CamVid rig, furniture, camera effects", {}),
     "cyclists_ahead": ("cyclists riding 5-20 m ahead in the camera's lane or the next on half the streets",
                        {"cyclists_ahead": 0.5}),
+    "walking_groups": ("half the sidewalks' people walk with one to three others", {"walking_groups": 0.5}),
+    "shop_fronts": ("half the facades' ground floors are shops: fascias, display windows, doors",
+                    {"shop_fronts": 0.5}),
+    "kerb_lines": ("double yellow lines along the kerbs of the streets without parking", {"kerb_lines": 1.0}),
+    "car_detail": ("cars with wheel wells, bumpers, a grille, number plates and door seams", {"car_detail": True}),
     "sky": ("graded skies with clouds", {"sky": "graded"}),
     "shadows": ("the sun's cast shadows (shadow map, fast shading)", {"shadows": True}),
-    "all": ("cyclists ahead, graded skies and cast shadows together",
-            {"cyclists_ahead": 0.5, "sky": "graded", "shadows": True}),
+    "metered": ("camera effects exposed for each image's brightness (auto-exposure)", {"effects": "metered"}),
 }
+VARIANTS["all"] = ("every setting above together",
+                   {key: value for _, settings in VARIANTS.values() for key, value in settings.items()})
 BASELINE = "camvid"
 ROWS = ("deeplab", "ours")
 CLASSES = ("Road", "Pavement", "Car", "Pedestrian", "Bicyclist", "SignSymbol", "Pole", "Fence")

@@ -22,7 +22,7 @@ from segkit.config import check_choices, to_toml
 from segkit.errors import UserError
 from segkit.formats.atomic import write_bytes, write_json, write_text
 from veis_gen.render.choices import Appearance, Backend, Effects, Shading, Sky
-from veis_gen.scene.styles import Season, Streets, StreetStyle, Traffic
+from veis_gen.scene.styles import CHANCES, Season, Streets, StreetStyle, Traffic
 from veis_gen.scene.types import SceneKind
 
 CONFIG_NAME = "veis_config.toml"
@@ -91,10 +91,18 @@ class GenerateConfig:
     furniture: bool = _content("complex scenes: railings, bollards, front-garden fences", default=False)
     cyclists_ahead: float = _content("complex scenes: the chance of cyclists riding just ahead of the camera, seen "
                                      "from behind (0..1)", default=0.0)
+    walking_groups: float = _content("complex scenes: the chance a person on the sidewalk walks with 1-3 others, "
+                                     "abreast or in file (0..1)", default=0.0)
+    shop_fronts: float = _content("complex scenes: the chance a facade's ground floor is shops with fascias, display "
+                                  "windows and doors (0..1)", default=0.0)
+    kerb_lines: float = _content("complex scenes: the chance a street without parking has double yellow lines along "
+                                 "its kerbs (0..1)", default=0.0)
+    car_detail: bool = _content("the packs' recipe cars with wheel wells, bumpers, a grille, number plates and door "
+                                "seams", default=False)
     sky: Sky = _content("flat (the scene's one colour) or graded: paler at the horizon, deeper overhead, with clouds",
                         default="flat")
-    effects: Effects = _content("none, or camera: exposure, white balance, vignetting, contrast, blur, noise, JPEG "
-                                "drawn per image", default="none")
+    effects: Effects = _content("none; camera: exposure, white balance, vignetting, contrast, blur, noise, JPEG drawn "
+                                "per image; metered: camera, exposed for the image's brightness", default="none")
     progress: bool = field(default=True, metadata={"help": "show a progress bar"})
     slurm: int | None = field(default=None, metadata={"help": "run as a SLURM job array of this many shards, through "
                                                                "submitit (see --slurm-*), then merge"})
@@ -150,7 +158,7 @@ class GenerateConfig:
     @property
     def street_style(self) -> StreetStyle:
         return StreetStyle(traffic=self.traffic, streets=self.streets, season=self.season, camera=self.camera,
-                           furniture=self.furniture, cyclists_ahead=self.cyclists_ahead)
+                           furniture=self.furniture, **{name: getattr(self, name) for name in CHANCES})
 
     @property
     def indices(self) -> list[int]:
@@ -174,14 +182,21 @@ def image_rng(seed: int, index: int, stream: str) -> np.random.Generator:
 _STATE: dict = {}
 
 
+def run_records(config: GenerateConfig) -> list:
+    """The assets of the run's packs, as its settings build them."""
+    from veis_gen.assets.pack import load_packs, with_recipe_params
+
+    records = load_packs(config.pack)
+    return with_recipe_params(records, "car", detail=True) if config.car_detail else records
+
+
 def _init_worker(config: GenerateConfig) -> None:
-    from veis_gen.assets.pack import load_packs
     from veis_gen.physics.placement import Placer
     from veis_gen.render.renderer import Renderer
     from veis_gen.scene.common import foreground_weights
     from veis_gen.scene.library import Library
 
-    library = Library(load_packs(config.pack))
+    library = Library(run_records(config))
     width, height = config.width_height
     _STATE.update(config=config, library=library, weights=foreground_weights(library, config.class_weights),
                   placer=Placer(), renderer=Renderer(width, height, backend=config.backend))
@@ -339,12 +354,11 @@ def _complete(root: Path, split: str, done: dict[int, Path]) -> dict[int, Path]:
 
 def generate(config: GenerateConfig) -> dict:
     from veis_gen.assets.loader import check_mesh_files, prepare
-    from veis_gen.assets.pack import load_packs
     from veis_gen.scene.common import foreground_weights
     from veis_gen.scene.library import Library
 
     check_out(config)
-    records = load_packs(config.pack)
+    records = run_records(config)
     if not foreground_weights(Library(records), config.class_weights):
         raise UserError("--class-weights: every foreground class weighs 0 (or has no asset): give one a weight above 0")
     check_mesh_files(records)

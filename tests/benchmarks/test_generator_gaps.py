@@ -19,7 +19,8 @@ def _seed(deeplab, ours=None, bicyclist=0.0):
 def test_a_variants_settings_are_the_camvid_style_and_its_own(benchmark_script):
     module = benchmark_script("generator_gaps")
     settings = tomllib.loads(module.variant_toml("all"))
-    assert settings == {**module.CAMVID_STYLE, "cyclists_ahead": 0.5, "sky": "graded", "shadows": True}
+    assert settings == {**module.CAMVID_STYLE, "cyclists_ahead": 0.5, "walking_groups": 0.5, "shop_fronts": 0.5,
+                        "kerb_lines": 1.0, "car_detail": True, "sky": "graded", "shadows": True, "effects": "metered"}
     assert tomllib.loads(module.variant_toml("camvid")) == module.CAMVID_STYLE
     command = module.command("sky", 1, Path("/cv"), Path("/runs"), ["deeplab", "ours"])
     assert command[1:] == ["bench", "sim2real", "--camvid", "/cv", "--seed", "1", "--out", "/runs/sky_s1",

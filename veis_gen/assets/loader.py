@@ -186,13 +186,18 @@ def _raw_mesh(record: AssetRecord, pose: str) -> AssetMesh:
     return mesh.transformed(matrix)
 
 
-# Records hold dicts, so they are not hashable: memoise on where they were declared.
+# Records hold dicts, so they are not hashable: memoise on where they were declared and the recipe parameters
+# (a run may add some: veis-gen --car-detail).
 _SCALES: dict[tuple, float] = {}
 _MESHES = Memo(512)
 
 
+def _declared(record: AssetRecord) -> tuple:
+    return record.manifest, record.id, json.dumps(record.params, sort_keys=True)
+
+
 def _scale(record: AssetRecord) -> float:
-    key = (record.manifest, record.id)
+    key = _declared(record)
     if key not in _SCALES:
         _SCALES[key] = _compute_scale(record)
     return _SCALES[key]
@@ -213,7 +218,7 @@ def asset_mesh(record: AssetRecord, pose: str | None = None) -> AssetMesh:
     The result is shared between callers: treat it as read-only.
     """
     pose = pose or record.poses[0]
-    return _MESHES.get((record.manifest, record.id, pose), lambda: _load_asset_mesh(record, pose))
+    return _MESHES.get((*_declared(record), pose), lambda: _load_asset_mesh(record, pose))
 
 
 def _load_asset_mesh(record: AssetRecord, pose: str) -> AssetMesh:

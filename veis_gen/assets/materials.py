@@ -71,6 +71,7 @@ PALETTES: dict[str, tuple[tuple[tuple[_C, float], ...], tuple[str, ...], float, 
     "bark": ((((80, 60, 45), 3), ((60, 50, 40), 2)), ("stripes", "noise"), 0.5, 0.9, 0.0),
     "grass": ((((100, 140, 60), 3), ((130, 150, 80), 2), ((110, 100, 60), 1)), ("foliage", "noise"), 2.0, 0.95, 0.0),
     "body": ((((150, 150, 150), 1),), ("noise",), 1.0, 0.6, 0.0),
+    "marking_yellow": ((((225, 185, 35), 3), ((240, 205, 70), 1)), ("noise",), 2.0, 0.6, 0.0),
 }
 # How often a part of a kind gets a texture rather than its flat paint (default 0.75).
 TEXTURE_PROBABILITY = {"paint": 0.2, "fleet_paint": 0.4, "glass": 0.3, "frame": 0.2, "skin": 0.3, "metal": 0.5}

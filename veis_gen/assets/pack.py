@@ -9,7 +9,7 @@ import fnmatch
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from segkit import labels
@@ -295,3 +295,9 @@ def load_packs(paths_or_names) -> list[AssetRecord]:
         names[pack.name] = pack.manifest
         records.extend(pack.assets)
     return records
+
+
+def with_recipe_params(records: list[AssetRecord], recipe: str, **params) -> list[AssetRecord]:
+    """``records`` with ``params`` added to those built by ``recipe`` (a run's setting: veis-gen --car-detail);
+    assets from mesh files and other recipes are left as they are."""
+    return [replace(r, params={**r.params, **params}) if r.recipe == recipe else r for r in records]

@@ -6,7 +6,7 @@ from typing import Literal, get_args
 Backend = Literal["osmesa", "egl"]
 Shading = Literal["fast", "pbr"]  # fast: Lambert on the CPU and pyrender's flat shader; pbr: pyrender's own shader
 Appearance = Literal["default", "shifted"]
-Effects = Literal["none", "camera"]
+Effects = Literal["none", "camera", "metered"]  # metered: camera, exposed for the scene's brightness
 Sky = Literal["flat", "graded"]
 
 BACKENDS: tuple[str, ...] = get_args(Backend)

@@ -3,7 +3,8 @@
 ``sample_effects`` draws one setting of every effect for an image (plain numbers, recorded in its metadata);
 ``apply_effects`` applies them to the rendered RGB. They touch only the colour image: labels, instances
 and depth stay the renderer's exact ones. In order:
-    exposure      a gain on linear light (2 ** stops)
+    exposure      a gain on linear light (2 ** stops); with ``--effects metered`` on top of ``meter``, the stops
+                  that bring the image's log-average luminance to mid-grey (a camera's auto-exposure)
     white_balance per-channel gains on linear light (a camera balanced for another light)
     vignetting    linear light falls off by ``vignetting * r**2`` towards the corners (r = 1 at a corner)
     contrast      an S-curve about mid-grey on sRGB values, steeper for larger values (0 is none)
@@ -33,10 +34,22 @@ def sample_effects(rng: np.random.Generator) -> dict:
     }
 
 
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    return (rgb.astype(np.float32) / 255.0) ** 2.2
+
+
+def meter(rgb: np.ndarray, *, key: float = 0.18, limit: float = 2.0) -> float:
+    """The stops (within +-``limit``) that bring the log-average luminance of linear light to ``key``, mid-grey."""
+    luminance = _linear(rgb) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    average = float(np.exp(np.log(luminance + 1e-3).mean()))  # deep black (sRGB < 11) counts as that
+    return round(float(np.clip(np.log2(key / average), -limit, limit)), 3)
+
+
 def apply_effects(rgb: np.ndarray, effects: dict, rng: np.random.Generator) -> np.ndarray:
     height, width = rgb.shape[:2]
-    linear = (rgb.astype(np.float32) / 255.0) ** 2.2
-    linear *= np.float32(2.0 ** effects["exposure"]) * np.asarray(effects["white_balance"], np.float32)
+    linear = _linear(rgb)
+    stops = effects["exposure"] + effects.get("meter", 0.0)
+    linear *= np.float32(2.0 ** stops) * np.asarray(effects["white_balance"], np.float32)
     if effects["vignetting"] > 0:
         y, x = np.ogrid[-1.0:1.0:height * 1j, -1.0:1.0:width * 1j]
         linear *= (1.0 - effects["vignetting"] * (x * x + y * y) / 2.0).astype(np.float32)[..., None]

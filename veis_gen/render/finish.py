@@ -23,10 +23,12 @@ def finish_colour(frame: dict, scene: Scene, *, sky: Sky, effects: Effects,
 
         drawn["sky"] = sample_sky(rng("sky"), scene.sky)
         frame["rgb"] = paint_sky(frame["rgb"], frame["label_ids"] == SKY, scene.camera, drawn["sky"])
-    if effects == "camera":
-        from veis_gen.render.effects import apply_effects, sample_effects
+    if effects != "none":
+        from veis_gen.render.effects import apply_effects, meter, sample_effects
 
         effects_rng = rng("effects")
         drawn["effects"] = sample_effects(effects_rng)
+        if effects == "metered":
+            drawn["effects"]["meter"] = meter(frame["rgb"])
         frame["rgb"] = apply_effects(frame["rgb"], drawn["effects"], effects_rng)
     return frame, drawn

@@ -16,7 +16,7 @@ from veis_gen.scene.common import camera_looking, sample_lighting
 from veis_gen.scene.library import Library
 from veis_gen.scene.street_elements import STEPS
 from veis_gen.scene.street_layout import Street
-from veis_gen.scene.styles import CAMERA_RIGS, StreetStyle
+from veis_gen.scene.styles import CAMERA_RIGS, CHANCES, StreetStyle
 from veis_gen.scene.types import Placement, Scene
 
 
@@ -49,8 +49,9 @@ def sample_street(rng: np.random.Generator, library: Library, width: int, height
     if style != StreetStyle():
         notes.update(traffic=style.traffic, streets="narrow" if street.narrow else "wide",
                      season="winter" if street.winter else "summer", camera=style.camera, furniture=style.furniture)
-        if style.cyclists_ahead:
-            notes["cyclists_ahead"] = style.cyclists_ahead
+        for name in CHANCES:
+            if getattr(style, name):
+                notes[name] = getattr(style, name)
     notes.update(street.notes)
     return Scene(seed=seed, kind="complex", camera=camera, lights=lights, placements=tuple(placements), sky=sky,
                  ambient=ambient, notes=notes)

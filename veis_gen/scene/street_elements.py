@@ -19,7 +19,9 @@ from veis_gen.scene.street_layout import KERB, SIDES, STREET_END, Range, Street
 
 @dataclass(frozen=True)
 class Ground:
-    """The grass all round, the road (with a zebra crossing on some), the parking strips and the sidewalks."""
+    """The grass all round, the road (with a zebra crossing on some), the parking strips and the sidewalks; on
+    ``StreetStyle.kerb_lines`` of the streets without parking, double yellow lines along both kerbs (none drawn
+    where that is 0)."""
 
     grass: float = 500.0  # metres a side, centred ``grass_x`` along the street
     grass_x: float = 60.0
@@ -29,14 +31,15 @@ class Ground:
 
     def place(self, street: Street) -> None:
         length, centre = self.road_length, self.road_length / 2 - self.road_behind
-        add = street.placements.append
+        add, lines = street.placements.append, street.style.kerb_lines
+        kerb_lines = {"kerb_lines": True} if lines > 0 and not street.parking and street.rng.random() < lines else {}
         add(inline("ground", "terrain", (self.grass_x, 0.0, -0.06), length=self.grass, width=self.grass, kind="grass",
                    material_seed=street.seed()))
         add(inline("road", "road", (centre, 0.0, -0.05), length=length, lanes=street.lanes,
-                   lane_width=street.lane_width, material_seed=street.seed()))
+                   lane_width=street.lane_width, material_seed=street.seed(), **kerb_lines))
         if street.crossing is not None:  # 1 cm above the road it covers: 1 mm ties in depth a few tens of metres away
             add(inline("road", "road", (street.crossing, 0.0, -0.04), length=self.crossing_length, lanes=street.lanes,
-                       lane_width=street.lane_width, crossing=True, material_seed=street.seed()))
+                       lane_width=street.lane_width, crossing=True, material_seed=street.seed(), **kerb_lines))
         for side in SIDES:
             if street.parking:
                 add(inline("ground", "road", (centre, side * (street.half + street.parking / 2), -0.05), length=length,
@@ -171,7 +174,10 @@ class Bicycles:
 
 @dataclass(frozen=True)
 class Pedestrians:
-    """People walking along the sidewalks, either way."""
+    """People walking along the sidewalks, either way. ``StreetStyle.walking_groups`` of them (in expectation)
+    walk in groups of two to four the same way, beside the one before where the sidewalk has room and a draw
+    says so, else behind; as many people in all as without groups (CamVid's people walk in groups). A style
+    without groups draws nothing for them, and its streets stay the same."""
 
     per_street: float = 9.0  # Poisson mean, times the person weight and the street's density
     near_side: float = 0.5  # the chance of the camera's side
@@ -179,16 +185,49 @@ class Pedestrians:
     margin: float = 0.4  # ... and from the back of the sidewalk
     heading_sd: float = 25.0
     x: Range = (2.0, 70.0)
+    others: tuple[int, int] = (1, 4)  # a group's people besides the first; numpy's integers: the high end left out
+    abreast: float = 0.6  # the chance each walks beside the one before, where there is room
+    beside: Range = (0.6, 0.85)  # metres between shoulders' centres, abreast ...
+    behind: Range = (0.9, 1.6)  # ... and between people in file
+    group_heading_sd: float = 6.0
 
     def place(self, street: Street) -> None:
-        rng = street.rng
+        rng, share = street.rng, street.style.walking_groups
         if street.weight("person") <= 0:
             return
-        for _ in range(street.poisson(self.per_street * street.weight("person") * street.density)):
+        others = (self.others[0] + self.others[1] - 1) / 2  # the mean
+        lead = share / (1 + others - share * others)  # the chance a walker leads a group: ``share`` of people in them
+        walkers = self.per_street * street.weight("person") * street.density / (1 + lead * others)
+        groups = grouped = 0
+        for _ in range(street.poisson(walkers)):
             side = -1 if rng.random() < self.near_side else 1
             y = side * (street.edge + float(rng.uniform(self.inset, street.sidewalk - self.margin)))
             heading = (0.0 if rng.random() < 0.5 else 180.0) + rng.normal(0, self.heading_sd)
-            street.add("person", float(rng.uniform(*self.x)), y, KERB, heading)
+            x = float(rng.uniform(*self.x))
+            street.add("person", x, y, KERB, heading)
+            if share > 0 and rng.random() < lead and (others := self._group(street, side, x, y, heading)):
+                groups, grouped = groups + 1, grouped + 1 + others
+        if groups:
+            street.notes.update(sidewalk_groups=groups, walking_in_groups=grouped)
+
+    def _group(self, street: Street, side: int, x: float, y: float, heading: float) -> int:
+        """The others of a group walking from (x, y) along ``heading``, each beside or behind the one before, on
+        the sidewalk and within the street's stretch of walkers; returns how many were placed."""
+        rng, placed = street.rng, 0
+        near, far = street.edge + self.inset, street.edge + street.sidewalk - self.margin  # |y| on the sidewalk
+        across = side if abs(y) - near < far - abs(y) else -side  # abreast towards the roomier edge
+        along = float(np.cos(np.radians(heading)))
+        for _ in range(int(rng.integers(*self.others))):
+            step = float(rng.uniform(*self.beside))
+            if rng.random() < self.abreast and near <= abs(y + across * step) <= far:
+                y += across * step
+            else:
+                x -= along * float(rng.uniform(*self.behind))
+            yaw = heading + float(rng.normal(0, self.group_heading_sd))
+            if self.x[0] <= x <= self.x[1]:
+                street.add("person", x, y, KERB, yaw)
+                placed += 1
+        return placed
 
 
 @dataclass(frozen=True)
@@ -230,7 +269,8 @@ class TrafficLights:
 
 @dataclass(frozen=True)
 class Buildings:
-    """A row of facades on each side, with gaps filled by a wall, fence, hedge or grass."""
+    """A row of facades on each side, with gaps filled by a wall, fence, hedge or grass; on
+    ``StreetStyle.shop_fronts`` of the facades, a ground floor of shops (none drawn where that is 0)."""
 
     start: float = -25.0
     width: Range = (8.0, 22.0)
@@ -246,6 +286,7 @@ class Buildings:
     filler_behind: float = 0.3  # metres behind the setback line
     grass_behind: float = 6.0  # a grass filler's centre, metres behind the sidewalk ...
     grass_width: float = 12.0  # ... and its depth
+    shop_seeds: int = 1000  # the layouts a ground floor of shops is drawn from (StreetStyle.shop_fronts)
 
     def place(self, street: Street) -> None:
         for side in SIDES:
@@ -270,9 +311,11 @@ class Buildings:
         floors = int(rng.integers(*self.townhouse_floors)) if style == "townhouse" else int(rng.integers(*self.floors))
         if street.narrow:
             floors = min(floors, self.narrow_floors)
+        shops = street.style.shop_fronts
+        extra = {"shop_front": int(rng.integers(self.shop_seeds))} if shops > 0 and rng.random() < shops else {}
         street.placements.append(inline("building", "building", (x + width / 2, y, 0.0), yaw=-90.0 * side,
                                         style=style, floors=floors, width=width, depth=depth, collides=True,
-                                        material_seed=street.seed()))
+                                        material_seed=street.seed(), **extra))
         return width, gap
 
     def _filler(self, street: Street, side: int, x: float, gap: float, setback: float) -> None:

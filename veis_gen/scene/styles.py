@@ -51,14 +51,21 @@ class StreetStyle:
     camera: str = "default"  # a CAMERA_RIGS name
     furniture: bool = False  # railings, bollards and front-garden fences along the sidewalks
     cyclists_ahead: float = 0.0  # the chance a street has cyclists riding just ahead of the camera, seen from behind
+    walking_groups: float = 0.0  # the chance a person on the sidewalk walks with one to three others
+    shop_fronts: float = 0.0  # the chance a facade's ground floor is shops: fascias, display windows, doors
+    kerb_lines: float = 0.0  # the chance a street without parking has double yellow lines along its kerbs
 
     def __post_init__(self):
         for name, value, allowed in (("traffic", self.traffic, TRAFFIC), ("streets", self.streets, STREETS),
                                      ("season", self.season, SEASONS), ("camera", self.camera, tuple(CAMERA_RIGS))):
             if value not in allowed:
                 raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
-        if not 0.0 <= self.cyclists_ahead <= 1.0:
-            raise ValueError(f"cyclists-ahead: expected a chance in 0..1, got {self.cyclists_ahead}")
+        for name in CHANCES:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name.replace('_', '-')}: expected a chance in 0..1, got {getattr(self, name)}")
+
+
+CHANCES = ("cyclists_ahead", "walking_groups", "shop_fronts", "kerb_lines")  # StreetStyle's chances, 0 = off
 
 
 def pick(value: str, rng: np.random.Generator, options: tuple[str, str]) -> str:

@@ -100,3 +100,17 @@ def test_assets_list_json(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert set(listed) == {"bus", "rider"} and len(listed["bus"]) == 5
     assert all(entry["recipe"] == "person" for entry in listed["rider"])
+
+
+def test_a_runs_recipe_params_reach_only_that_recipes_assets(builtin, mesh_cache):
+    from veis_gen.assets.pack import with_recipe_params
+
+    detailed = with_recipe_params(builtin.assets, "car", detail=True)
+    changed = [(a, b) for a, b in zip(builtin.assets, detailed, strict=True) if a != b]
+    assert {a.recipe for a, _ in changed} == {"car"} and len(changed) == sum(a.recipe == "car" for a in builtin.assets)
+    assert all(b.params == {**a.params, "detail": True} and "detail" not in a.params for a, b in changed)
+    plain, detail = changed[0]
+    assert "plate_rear" not in {p.name for p in asset_mesh(plain).parts}  # one process, both meshes: not mixed up
+    assert "plate_rear" in {p.name for p in asset_mesh(detail).parts}
+    assert "plate_rear" not in {p.name for p in asset_mesh(plain).parts}
+    assert asset_mesh(detail).extents == pytest.approx(asset_mesh(plain).extents, abs=1e-5)  # not rescaled

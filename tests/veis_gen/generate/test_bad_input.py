@@ -25,8 +25,11 @@ def _one_line(capsys, *fragments):
     ("--season", "spring", "--season: expected one of summer, winter, mixed"),
     ("--camera", "gopro", "--camera: expected one of default, cityscapes, camvid"),
     ("--cyclists-ahead", "-0.1", "--cyclists-ahead: expected a chance in 0..1, got -0.1"),
+    ("--walking-groups", "2", "--walking-groups: expected a chance in 0..1, got 2.0"),
+    ("--shop-fronts", "1.01", "--shop-fronts: expected a chance in 0..1, got 1.01"),
+    ("--kerb-lines", "-1", "--kerb-lines: expected a chance in 0..1, got -1.0"),
     ("--sky", "cloudy", "--sky: expected flat or graded, got 'cloudy'"),
-    ("--effects", "film", "--effects: expected none or camera, got 'film'"),
+    ("--effects", "film", "--effects: expected none, camera or metered, got 'film'"),
     ("--seed", "-1", "--seed: expected 0 or more, got -1"),  # before: a traceback, and veis_config.toml left behind
     ("--backend", "vulkan", "--backend: expected osmesa or egl, got 'vulkan'"),  # before: veis_config.toml left
 ])

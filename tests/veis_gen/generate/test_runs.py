@@ -75,7 +75,8 @@ def test_other_settings_into_the_same_folder_are_refused(reference, tmp_path, ma
     saved = tmp_path / "d" / "veis_config.toml"
     saved.write_text("".join(line for line in saved.read_text().splitlines(keepends=True)
                              if not line.startswith(("traffic", "streets", "season", "camera", "furniture",
-                                                     "cyclists_ahead", "sky", "effects"))))
+                                                     "cyclists_ahead", "walking_groups", "shop_fronts", "kerb_lines",
+                                                     "car_detail", "sky", "effects"))))
     make_dataset(tmp_path / "d", count=4)
     with pytest.raises(UserError, match="other settings \\(traffic\\)"):
         make_dataset(tmp_path / "d", count=4, traffic="left")
@@ -133,8 +134,10 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
     make_dataset(tmp_path / "effects", effects="camera", **common)
     make_dataset(tmp_path / "sky", sky="graded", **common)
     make_dataset(tmp_path / "shadows", shadows=True, **common)
+    make_dataset(tmp_path / "metered", effects="metered", **common)
     plain = files(tmp_path / "plain")
-    for changed in (files(tmp_path / "effects"), files(tmp_path / "sky"), files(tmp_path / "shadows")):
+    for changed in (files(tmp_path / "effects"), files(tmp_path / "sky"), files(tmp_path / "shadows"),
+                    files(tmp_path / "metered")):
         assert plain.keys() == changed.keys()
         for name in plain:
             assert (plain[name] == changed[name]) == ("leftImg8bit" not in name), name
@@ -142,14 +145,21 @@ def test_styles_and_effects_keep_labels_exact_and_runs_deterministic(tmp_path, m
     assert len(skies) == 3 and all(set(sky) == {"horizon", "zenith", "falloff", "cover", "cloud", "seed"} for sky in skies)
     metas = sorted((tmp_path / "effects" / "meta").rglob("*.json"))
     assert all(set(json.loads(m.read_text())["effects"]) >= {"exposure", "noise", "jpeg"} for m in metas)
+    metered = [json.loads(m.read_text())["effects"] for m in sorted((tmp_path / "metered" / "meta").rglob("*.json"))]
+    camera = [json.loads(m.read_text())["effects"] for m in metas]
+    assert [{k: v for k, v in e.items() if k != "meter"} for e in metered] == camera  # the same draws, metered
+    assert all(-2.0 <= e["meter"] <= 2.0 for e in metered)
+    assert files(tmp_path / "metered") != files(tmp_path / "effects")
     style = dict(traffic="left", streets="narrow", season="winter", camera="camvid", furniture=True, effects="camera",
-                 cyclists_ahead=1.0, sky="graded", shadows=True)
+                 cyclists_ahead=1.0, walking_groups=0.5, shop_fronts=0.5, kerb_lines=1.0, car_detail=True, sky="graded",
+                 shadows=True)
     make_dataset(tmp_path / "one", workers=1, **common, **style)
     make_dataset(tmp_path / "two", workers=2, **common, **style)
     assert files(tmp_path / "one") == files(tmp_path / "two")
     notes = json.loads(sorted((tmp_path / "two" / "meta").rglob("*.json"))[0].read_text())["scene"]["notes"]
     assert notes["traffic"] == "left" and notes["season"] == "winter" and notes["camera"] == "camvid"
-    assert notes["cyclists_ahead"] == 1.0 and notes["riders_ahead"] >= 1
+    assert notes["cyclists_ahead"] == 1.0 and notes["riders_ahead"] >= 1 and notes["walking_groups"] == 0.5
+    assert notes["shop_fronts"] == 0.5 and notes["kerb_lines"] == 1.0
 
 
 def test_every_random_stream_is_its_own():

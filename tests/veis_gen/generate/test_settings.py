@@ -17,7 +17,8 @@ from veis_gen.scene.types import SCENE_KINDS
 def test_the_content_settings_are_the_fields_marked_so_in_their_order():
     assert CONTENT_SETTINGS == ("scenes", "size", "seed", "pack", "split", "class_weights", "simple_fraction",
                                 "shading", "shadows", "min_instance_area", "png_level", "appearance", "traffic",
-                                "streets", "season", "camera", "furniture", "cyclists_ahead", "sky", "effects")
+                                "streets", "season", "camera", "furniture", "cyclists_ahead", "walking_groups",
+                                "shop_fronts", "kerb_lines", "car_detail", "sky", "effects")
     others = {f.name for f in dataclasses.fields(GenerateConfig)} - set(CONTENT_SETTINGS)
     assert others == {"out", "count", "workers", "shard", "backend", "progress", "slurm", "cluster"}
 
@@ -48,7 +49,8 @@ def test_the_allowed_names_come_from_the_settings_literals():
                                      "season": ("summer", "winter", "mixed")}
     assert SCENES == (*SCENE_KINDS, "mixed") == ("simple", "complex", "mixed")
     assert (SHADINGS, BACKENDS, APPEARANCES, EFFECTS, SKIES) == (
-        ("fast", "pbr"), ("osmesa", "egl"), ("default", "shifted"), ("none", "camera"), ("flat", "graded"))
+        ("fast", "pbr"), ("osmesa", "egl"), ("default", "shifted"), ("none", "camera", "metered"),
+        ("flat", "graded"))
 
 
 @pytest.mark.parametrize("setting, message", [
@@ -58,6 +60,7 @@ def test_the_allowed_names_come_from_the_settings_literals():
     ({"backend": "vulkan"}, "--backend: expected osmesa or egl, got 'vulkan'"),
     ({"season": "spring"}, "--season: expected one of summer, winter, mixed, got 'spring'"),
     ({"cyclists_ahead": 1.5}, "--cyclists-ahead: expected a chance in 0..1, got 1.5"),
+    ({"walking_groups": -0.5}, "--walking-groups: expected a chance in 0..1, got -0.5"),
 ])
 def test_a_name_outside_its_choices_is_refused_in_one_line(tmp_path, setting, message):
     with pytest.raises(UserError) as error:

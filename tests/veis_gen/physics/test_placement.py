@@ -85,3 +85,31 @@ def test_cyclists_ahead_are_kept_by_placement():
         ahead = [p for p in scene.placements[:40] if p.class_name in ("bicycle", "rider")][:2 * scene.notes["riders_ahead"]]
         kept = set(placer.resolve(scene, library).placements)
         assert ahead and all(p in kept for p in ahead)
+
+
+def test_walking_groups_are_kept_by_placement():
+    """Abreast at 0.6 m or more, in file at 0.9 m or more, no nearer the kerb than people alone: placement keeps
+    nearly all of a group's people, and the kerb's poles, signs and railings as often as without groups."""
+    from veis_gen.assets.pack import load_packs
+    from veis_gen.physics.placement import Placer
+    from veis_gen.scene.common import foreground_weights
+    from veis_gen.scene.library import Library
+    from veis_gen.scene.street import sample_street
+    from veis_gen.scene.styles import StreetStyle
+
+    library = Library(load_packs(["builtin"]))
+    weights, placer = foreground_weights(library, {}), Placer()
+
+    def kept(share):
+        counts = np.zeros((2, 2))  # (people, kerbside) x (proposed, kept)
+        for seed in range(6):
+            scene = sample_street(np.random.default_rng(seed), library, 64, 32, seed=seed, weights=weights,
+                                  style=StreetStyle(walking_groups=share, furniture=True, streets="narrow"))
+            resolved = set(placer.resolve(scene, library).placements)
+            for row, classes in enumerate((("person",), ("pole", "traffic sign", "fence"))):
+                proposed = [p for p in scene.placements if p.class_name in classes]
+                counts[row] += len(proposed), sum(p in resolved for p in proposed)
+        return counts[:, 1] / counts[:, 0]
+
+    (people, kerbside), (_, kerbside_alone) = kept(1.0), kept(0.0)
+    assert people >= 0.9 and kerbside >= kerbside_alone - 0.05

@@ -42,3 +42,15 @@ def test_sampled_effects_are_plain_recordable_numbers():
     assert set(effects) == set(NEUTRAL)
     drawn = [sample_effects(np.random.default_rng(s)) for s in range(50)]
     assert len({e["jpeg"] for e in drawn}) > 5 and any(e["jpeg"] == 0 for e in drawn)
+
+
+def test_metering_exposes_dark_and_bright_scenes_alike():
+    from veis_gen.render.effects import meter
+
+    grey = np.full((20, 30, 3), round(255 * 0.18 ** (1 / 2.2)), np.uint8)  # mid-grey in linear light
+    assert abs(meter(grey)) < 0.02
+    for level in (70, 90, 200):  # within the meter's two stops either way
+        scene = np.full((20, 30, 3), level, np.uint8)
+        exposed = apply_effects(scene, {**NEUTRAL, "meter": meter(scene)}, np.random.default_rng(0))
+        assert abs(int(exposed[0, 0, 0]) - int(grey[0, 0, 0])) <= 2, level
+    assert meter(np.zeros((4, 4, 3), np.uint8)) == 2.0 and meter(np.full((4, 4, 3), 255, np.uint8)) == -2.0  # clipped

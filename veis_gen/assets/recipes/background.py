@@ -29,6 +29,11 @@ def road(params: dict, pose: str) -> AssetMesh:
             run = length if solid else dash
             parts.append(box(f"marking_{lane}_{k}", (run, 0.15, 0.006), (x0 + run / 2, y, 0.003), kind="marking"))
     for side in (-1, 1):
+        if params.get("kerb_lines", False):  # British double yellow lines: no waiting at any time
+            for k, inset in enumerate((0.15, 0.35)):
+                parts.append(box(f"kerb_line_{side}_{k}", (length, 0.1, 0.006), (0, side * (width / 2 - inset), 0.003),
+                                 kind="marking_yellow"))
+            continue
         parts.append(box(f"edge_{side}", (length, 0.12, 0.006), (0, side * (width / 2 - 0.25), 0.003), kind="marking"))
     if params.get("crossing", False):
         for k in range(int(width / 1.0)):
@@ -48,7 +53,8 @@ BUILDING_STYLES = ("block", "townhouse", "office", "shop")
 
 
 def building(params: dict, pose: str) -> AssetMesh:
-    """A facade facing +X, with windows in a grid per floor, a door or shop front, and a roof."""
+    """A facade facing +X, with windows in a grid per floor, a door or shop front, and a roof; ``shop_front`` (a
+    seed) gives any style a ground floor of shops with fascias, display windows and doors instead."""
     style = params.get("style", "block")
     if style not in BUILDING_STYLES:
         raise ValueError(f"unknown building style {style!r} (one of: {', '.join(BUILDING_STYLES)})")
@@ -60,8 +66,11 @@ def building(params: dict, pose: str) -> AssetMesh:
     columns = max(1, int(width / (2.6 if style != "office" else 1.8)))
     window_w = (width / columns) * (0.5 if style != "office" else 0.8)
     window_h = floor_height * (0.5 if style != "office" else 0.7)
-    first_floor = 1 if style == "shop" else 0
-    if style == "shop":
+    shops = "shop_front" in params and width >= SHOP_WIDTH
+    first_floor = 1 if style == "shop" or shops else 0
+    if shops:
+        parts += _shop_front(width, floor_height, np.random.default_rng(int(params["shop_front"])))
+    elif style == "shop":
         parts.append(box("shop_front", (0.08, width * 0.8, floor_height * 0.7), (0.04, 0, floor_height * 0.4), kind="window"))
         parts.append(box("awning", (1.2, width * 0.8, 0.1), (0.6, 0, floor_height * 0.85), kind="fleet_paint"))
     else:
@@ -81,6 +90,39 @@ def building(params: dict, pose: str) -> AssetMesh:
     else:
         parts.append(box("parapet", (depth, width, 0.6), (-depth / 2, 0, height + 0.3), kind="concrete"))
     return AssetMesh(parts)
+
+
+SHOP_WIDTH = 2.6  # metres: a narrower facade keeps its own door
+
+
+def _shop_front(width: float, floor_height: float, rng: np.random.Generator) -> list[Part]:
+    """A ground floor of one to three shops between pilasters, each a painted fascia board with lettering over
+    display windows divided by mullions, on a stall riser, and a glazed door at one end. Nothing stands more than
+    0.25 m proud of the wall: the building's footprint, and so its place in the street, stays the facade's."""
+    shops = max(1, min(int(rng.integers(1, 4 if width > 12 else 3)), int(width // 3)))
+    pilasters = np.clip(np.linspace(-width / 2, width / 2, shops + 1), -width / 2 + 0.2, width / 2 - 0.2)
+    fascia_z, glass_bottom, glass_top, door_w = floor_height * 0.84, 0.45, floor_height * 0.74, 1.0
+    middle, tall = (glass_bottom + glass_top) / 2, glass_top - glass_bottom
+    parts = [box(f"pilaster_{k}", (0.25, 0.4, floor_height), (0.125, y, floor_height / 2), kind="concrete")
+             for k, y in enumerate(pilasters)]
+    for k, (left, right) in enumerate(zip(pilasters[:-1] + 0.2, pilasters[1:] - 0.2)):
+        name, centre, inner = f"shop_{k}", (left + right) / 2, right - left
+        parts.append(box(f"{name}_fascia", (0.2, inner, 0.6), (0.1, centre, fascia_z), kind="fleet_paint"))
+        letters = min(int(rng.integers(4, 10)), int((inner * 0.8 - 0.3) / 0.42) + 1)  # 0.3 m letters, 0.12 m apart
+        run = (letters - 1) * 0.42
+        for j, y in enumerate(np.linspace(centre - run / 2, centre + run / 2, letters)):
+            parts.append(box(f"{name}_letter_{j}", (0.03, 0.3, 0.34), (0.215, y, fascia_z), kind="sign_white"))
+        door = left + 0.1 + door_w / 2 if rng.random() < 0.5 else right - 0.1 - door_w / 2
+        parts.append(box(f"{name}_door", (0.06, door_w, 2.2), (0.03, door, 1.1), kind="window"))
+        for side, (a, b) in enumerate(((left, door - door_w / 2 - 0.1), (door + door_w / 2 + 0.1, right))):
+            if b - a < 0.5:
+                continue
+            parts.append(box(f"{name}_riser_{side}", (0.12, b - a, glass_bottom), (0.06, (a + b) / 2, glass_bottom / 2),
+                             kind="paint"))
+            parts.append(box(f"{name}_glass_{side}", (0.04, b - a, tall), (0.02, (a + b) / 2, middle), kind="glass"))
+            for j, y in enumerate(np.linspace(a + 0.035, b - 0.035, max(2, int((b - a) / 1.6) + 1))):
+                parts.append(box(f"{name}_mullion_{side}_{j}", (0.09, 0.07, tall), (0.06, y, middle), kind="frame"))
+    return parts
 
 
 def wall(params: dict, pose: str) -> AssetMesh:

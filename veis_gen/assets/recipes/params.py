@@ -57,17 +57,19 @@ PARAMS: dict[str, dict[str, Param]] = {
     "person": {"clothing": Param(str, choices=CLOTHING), "hair": Param(str, choices=("short", "long", "none")),
                "topology": Param(str), **{name: Param(float, least=0, most=1) for name in PHENOTYPES}},
     "car": {**_styles(CAR_STYLES), **{key: METRES for key in ("L", "W", "H", "wb", "r", "c", "fo", "belt")},
-            "trunk": Param(float, least=0), "rake": Param(float, least=0)},  # a style's own dimensions, overridden
+            "trunk": Param(float, least=0), "rake": Param(float, least=0),  # a style's own dimensions, overridden
+            "detail": Param(bool)},  # wheel wells, bumpers, grille, plates, door seams (veis-gen --car-detail)
     "truck": _styles(TRUCK_STYLES), "bus": _styles(BUS_STYLES), "train": _styles(TRAIN_STYLES),
     "bicycle": _styles(BICYCLE_STYLES), "motorcycle": _styles(MOTORCYCLE_STYLES),
     "traffic_light": _styles(TRAFFIC_LIGHT_STYLES),
     "traffic_sign": {**_styles(SIGN_STYLES), "size": METRES, "mount_height": Param(float, least=0)},
     "pole": {**_styles(POLE_STYLES), "height": METRES},
     "ground": {"length": METRES, "width": METRES, "kind": Param(str, choices=tuple(PALETTES))},
-    "road": {"length": METRES, "lanes": Param(int, least=1), "lane_width": METRES, "crossing": Param(bool)},
+    "road": {"length": METRES, "lanes": Param(int, least=1), "lane_width": METRES, "crossing": Param(bool),
+             "kerb_lines": Param(bool)},
     "sidewalk": {"length": METRES, "width": Param(float, above=0.2), "kerb_height": METRES},
     "building": {**_styles(BUILDING_STYLES), "floors": Param(int, least=1), "floor_height": METRES, "width": METRES,
-                 "depth": METRES},
+                 "depth": METRES, "shop_front": SEED},  # shop_front: the seed of a ground floor of shops
     "wall": {"length": METRES, "height": METRES, "thickness": METRES},
     "fence": {**_styles(FENCE_STYLES), "length": METRES, "height": Param(float, least=0.2)},  # lower: negative picket sizes
     "tree": {**_styles(("broadleaf", "conifer", "bare")), "seed": SEED, "height": METRES, "outline": Param(bool),

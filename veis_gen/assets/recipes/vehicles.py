@@ -73,9 +73,15 @@ def _wheels(positions, radius: float, track: float, width: float = 0.22, *, sect
     return parts
 
 
+PROUD = 0.035  # metres a detailed car's number plates stand out of its body, front and back
+
+
 def car(params: dict, pose: str) -> AssetMesh:
     s = dict(_CAR_DEFAULTS, **CAR_STYLES[params.get("style", "sedan")])
     s.update({k: v for k, v in params.items() if k in s})
+    detail = bool(params.get("detail", False))
+    if detail:  # bumpers and plates stand proud of the body: it shortens, so the length stays the maker's
+        s["L"], s["fo"] = s["L"] - 2 * PROUD, s["fo"] - PROUD
     L, W, H, r, c = s["L"], s["W"], s["H"], s["r"], s["c"]
     rear_axle = L - s["fo"] - s["wb"]
     wheels = [rear_axle, rear_axle + s["wb"]]
@@ -103,7 +109,32 @@ def car(params: dict, pose: str) -> AssetMesh:
         parts.append(box(f"tail_light_{side}", (0.04, 0.28, 0.12), (0.02, side * (W / 2 - 0.2), belt - 0.12), kind="light_rear"))
         parts.append(box(f"mirror_{side}", (0.12, 0.18, 0.1), (glass_front - 0.1, side * (W / 2 + 0.06), belt + 0.08), kind="paint"))
     parts += _wheels(wheels, r, W - 0.24)
+    if detail:
+        parts += _car_detail(L, W, c, belt, wheels, r)
     return AssetMesh(parts)
+
+def _car_detail(L: float, W: float, c: float, belt: float, wheels: list[float], r: float) -> list[Part]:
+    """What makes a car read as one up close: dark wheel wells inboard of the tyres, bumpers, a grille, number
+    plates (British: white at the front, yellow at the back), door seams and handles between the wheel arches."""
+    bumper_z, bumper_top, nose = c + 0.22, c + 0.34, belt - 0.33  # the nose slopes back above ``nose``
+    parts = [cylinder(f"wheel_well_{k}_{side}", r + 0.03, 0.3, (x, side * (W / 2 - 0.2), r + 0.035), axis="y",
+                      kind="rubber") for k, x in enumerate(wheels) for side in (-1, 1)]  # seen through the arches
+    for end, x, out in (("rear", 0.075 - PROUD, -1), ("front", L + PROUD - 0.075, 1)):  # plates' faces at +-PROUD
+        parts.append(box(f"bumper_{end}", (0.12, W * 0.97, 0.24), (x, 0, bumper_z), kind="plastic"))
+        parts.append(box(f"plate_{end}", (0.015, 0.52, 0.12), (x + out * 0.0675, 0, bumper_z),
+                         kind="sign_yellow" if end == "rear" else "sign_white"))
+    if nose - bumper_top >= 0.06:  # low sports cars breathe through the bumper
+        grille = nose - bumper_top
+        parts.append(box("grille", (0.03, W * 0.45, grille), (L - 0.005, 0, bumper_top + grille / 2), kind="plastic"))
+    doors, seam = np.linspace(wheels[0] + r + 0.12, wheels[1] - r - 0.12, 3), max(0.05, belt - c - 0.18)
+    for side in (-1, 1):
+        for k, x in enumerate(doors):
+            parts.append(box(f"door_seam_{side}_{k}", (0.015, 0.012, seam), (x, side * W / 2, (belt + c) / 2),
+                             kind="plastic"))
+        for k, x in enumerate(doors[:-1]):
+            parts.append(box(f"handle_{side}_{k}", (0.16, 0.03, 0.035), (x + 0.22, side * W / 2, belt - 0.14),
+                             kind="metal"))
+    return parts
 
 
 TRUCK_STYLES = {

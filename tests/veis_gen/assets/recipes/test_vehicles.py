@@ -95,3 +95,30 @@ def test_trucks_and_buses_load_at_real_sizes(builtin, mesh_cache, asset_id):
     assert low <= length <= high
     assert lowest <= height <= tallest
     assert 1.95 <= width <= 2.6
+
+
+@pytest.mark.parametrize("style", CAR_STYLES)
+def test_car_detail_adds_plates_bumpers_and_wells_without_changing_the_car(style):
+    plain = car({"style": style}, "default").grounded()
+    detailed = car({"style": style, "detail": True}, "default").grounded()
+    def named(mesh):  # tyres and hubs are named by their place along the body, which shortens
+        return {p.name for p in mesh.parts if not p.name.startswith(("tyre", "hub"))}
+
+    names = named(detailed)
+    assert named(plain) < names and len(detailed.parts) - len(names) == len(plain.parts) - len(named(plain))
+    assert {"plate_front", "plate_rear", "bumper_front", "bumper_rear", "wheel_well_0_1", "wheel_well_1_-1"} <= names
+    assert detailed.extents == pytest.approx(plain.extents, abs=1e-6)  # the maker's length: the body shortens
+    tyres = sorted({round(float(p.vertices[:, 0].mean()), 6) for p in plain.parts if p.name.startswith("tyre")})
+    assert sorted({round(float(p.vertices[:, 0].mean()), 6) for p in detailed.parts if p.name.startswith("tyre")}) \
+        == pytest.approx(tyres, abs=1e-6)  # the same wheelbase, the same place under the car
+    for part in detailed.parts:
+        assert trimesh.Trimesh(part.vertices, part.faces).is_watertight, part.name
+    plates = {p.name: p for p in detailed.parts if p.name.startswith("plate_")}
+    assert plates["plate_rear"].vertices[:, 0].min() == pytest.approx(detailed.bounds[0][0])  # seen from behind
+    assert plates["plate_front"].vertices[:, 0].max() == pytest.approx(detailed.bounds[1][0])
+    arch = next(p for p in plain.parts if p.name.startswith("tyre")).vertices[:, 2].max() / 2 + 0.05
+    arches = [(x - arch, x + arch) for x in tyres]
+    for part in detailed.parts:
+        if part.name.startswith(("door_seam", "handle")):
+            low, high = part.vertices[:, 0].min(), part.vertices[:, 0].max()
+            assert all(high < a or low > b for a, b in arches), part.name  # on the doors, not over a wheel
