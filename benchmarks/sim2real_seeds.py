@@ -94,7 +94,7 @@ def markdown(summary: dict) -> str:
     machine = summary["machine"]
     minutes = ", ".join(f"seed {s}: {m:.0f}" for s, m in summary["minutes_per_seed"].items())
     lines += ["", f"Minutes per seed (every stage, generation included; the oracle only where it ran): {minutes}. "
-              f"Machine: {describe_machine(machine)}, {machine.get('platform')}."]
+              f"Machine: {describe_machine(machine)}, {machine.get('platform') or 'platform not recorded'}."]
     return "\n".join(lines) + "\n"
 
 

@@ -39,4 +39,4 @@ def test_rows_gains_and_table(seeds):
     assert "| DeepLab (synthetic only) | 34.0 | 30.0 | 32.0 | **32.0 ± 2.0** |" in table
     assert "| Oracle (DeepLab on the target's real labels) | 54.0 | not run | not run | **54.0** |" in table
     assert "| fusion (Ours - DeepLab) | +3.0 | +5.0 | +4.0 | 4.0 ± 1.0 |" in table
-    assert "Machine: 2 CPUs (model not recorded, ?), torch None on None, None." in table  # the suite's one format
+    assert "Machine: 2 CPUs (model not recorded, ?), torch None on None, platform not recorded." in table

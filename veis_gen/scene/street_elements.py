@@ -195,9 +195,9 @@ class Pedestrians:
         rng, share = street.rng, street.style.walking_groups
         if street.weight("person") <= 0:
             return
-        others = (self.others[0] + self.others[1] - 1) / 2  # the mean
-        lead = share / (1 + others - share * others)  # the chance a walker leads a group: ``share`` of people in them
-        walkers = self.per_street * street.weight("person") * street.density / (1 + lead * others)
+        mean_others = (self.others[0] + self.others[1] - 1) / 2
+        lead = share / (1 + mean_others - share * mean_others)  # so that ``share`` of the people walk in groups ...
+        walkers = self.per_street * street.weight("person") * street.density / (1 + lead * mean_others)  # ... as many
         groups = grouped = 0
         for _ in range(street.poisson(walkers)):
             side = -1 if rng.random() < self.near_side else 1
@@ -205,8 +205,8 @@ class Pedestrians:
             heading = (0.0 if rng.random() < 0.5 else 180.0) + rng.normal(0, self.heading_sd)
             x = float(rng.uniform(*self.x))
             street.add("person", x, y, KERB, heading)
-            if share > 0 and rng.random() < lead and (others := self._group(street, side, x, y, heading)):
-                groups, grouped = groups + 1, grouped + 1 + others
+            if share > 0 and rng.random() < lead and (placed := self._group(street, side, x, y, heading)):
+                groups, grouped = groups + 1, grouped + 1 + placed
         if groups:
             street.notes.update(sidewalk_groups=groups, walking_in_groups=grouped)
 

@@ -43,6 +43,9 @@ CAMERA_RIGS = {
 }
 
 
+CHANCES = ("cyclists_ahead", "walking_groups", "shop_fronts", "kerb_lines")  # StreetStyle's chances, 0 = off
+
+
 @dataclass(frozen=True)
 class StreetStyle:
     traffic: Traffic = "right"  # the side vehicles keep to; the camera drives in that side's inner lane
@@ -63,9 +66,6 @@ class StreetStyle:
         for name in CHANCES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name.replace('_', '-')}: expected a chance in 0..1, got {getattr(self, name)}")
-
-
-CHANCES = ("cyclists_ahead", "walking_groups", "shop_fronts", "kerb_lines")  # StreetStyle's chances, 0 = off
 
 
 def pick(value: str, rng: np.random.Generator, options: tuple[str, str]) -> str:

@@ -105,18 +105,20 @@ def test_streets_without_cyclists_ahead_are_drawn_as_before(library, monkeypatch
 def _groups(scene, edge):
     """Sidewalk people (not on the road or a crossing) with another one walking the same way within 1.7 m."""
     people = [p for p in scene.placements if p.class_name == "person" and abs(p.position[1]) > edge]
+
     def together(a, b):
         turn = (a.yaw - b.yaw + 180.0) % 360.0 - 180.0
-        return a is not b and np.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1]) < 1.7 \
-            and abs(turn) < 30.0
+        near = np.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1]) < 1.7
+        return a is not b and near and abs(turn) < 30.0
+
     return people, [a for a in people if any(together(a, b) for b in people)]
 
 
 def test_walking_groups_take_the_share_set_of_as_many_people(library):
     def street(seed, **style):
         scene = _street(library, seed, **style)
-        people, grouped = _groups(scene, scene.notes["lanes"] * scene.notes["lane_width"] / 2 + scene.notes["parking"])
         edge = scene.notes["lanes"] * scene.notes["lane_width"] / 2 + scene.notes["parking"]
+        people, grouped = _groups(scene, edge)
         assert all(abs(p.position[1]) <= edge + scene.notes["sidewalk"] for p in people)  # on the sidewalk
         return len(people), len(grouped), scene.notes.get("walking_in_groups", 0), scene.notes.get("sidewalk_groups", 0)
 
@@ -183,6 +185,7 @@ def test_streets_without_shop_fronts_are_drawn_as_before(library, monkeypatch):
                                             material_seed=street.seed()))
             return width, gap
 
+    # with groups on, so that the streets before the facades hold more than the default draws
     now = [_street(library, seed, streets="mixed", walking_groups=0.3) for seed in range(4)]
     monkeypatch.setattr(street_module, "STEPS", tuple(Before() if isinstance(s, Buildings) else s for s in STEPS))
     assert [_street(library, seed, streets="mixed", walking_groups=0.3) for seed in range(4)] == now

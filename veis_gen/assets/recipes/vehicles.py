@@ -113,6 +113,7 @@ def car(params: dict, pose: str) -> AssetMesh:
         parts += _car_detail(L, W, c, belt, wheels, r)
     return AssetMesh(parts)
 
+
 def _car_detail(L: float, W: float, c: float, belt: float, wheels: list[float], r: float) -> list[Part]:
     """What makes a car read as one up close: dark wheel wells inboard of the tyres, bumpers, a grille, number
     plates (British: white at the front, yellow at the back), door seams and handles between the wheel arches."""

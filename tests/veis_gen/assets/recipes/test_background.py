@@ -1,5 +1,4 @@
 """Building and road recipes: a ground floor of shops inside the facade; double yellow lines at the kerbs."""
-import numpy as np
 import pytest
 
 from veis_gen.assets.recipes.background import BUILDING_STYLES, building

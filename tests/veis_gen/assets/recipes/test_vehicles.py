@@ -101,6 +101,7 @@ def test_trucks_and_buses_load_at_real_sizes(builtin, mesh_cache, asset_id):
 def test_car_detail_adds_plates_bumpers_and_wells_without_changing_the_car(style):
     plain = car({"style": style}, "default").grounded()
     detailed = car({"style": style, "detail": True}, "default").grounded()
+
     def named(mesh):  # tyres and hubs are named by their place along the body, which shortens
         return {p.name for p in mesh.parts if not p.name.startswith(("tyre", "hub"))}
 
