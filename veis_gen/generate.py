@@ -91,8 +91,8 @@ class GenerateConfig:
     furniture: bool = _content("complex scenes: railings, bollards, front-garden fences", default=False)
     cyclists_ahead: float = _content("complex scenes: the chance of cyclists riding just ahead of the camera, seen "
                                      "from behind (0..1)", default=0.0)
-    walking_groups: float = _content("complex scenes: the chance a person on the sidewalk walks with 1-3 others, "
-                                     "abreast or in file (0..1)", default=0.0)
+    walking_groups: float = _content("complex scenes: the share of sidewalk people walking in groups of 2-4, abreast "
+                                     "or in file, about as many people in all (0..1)", default=0.0)
     shop_fronts: float = _content("complex scenes: the chance a facade's ground floor is shops with fascias, display "
                                   "windows and doors (0..1)", default=0.0)
     kerb_lines: float = _content("complex scenes: the chance a street without parking has double yellow lines along "

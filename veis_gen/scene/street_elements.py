@@ -31,8 +31,8 @@ class Ground:
 
     def place(self, street: Street) -> None:
         length, centre = self.road_length, self.road_length / 2 - self.road_behind
-        add, lines = street.placements.append, street.style.kerb_lines
-        kerb_lines = {"kerb_lines": True} if lines > 0 and not street.parking and street.rng.random() < lines else {}
+        add = street.placements.append
+        kerb_lines = {"kerb_lines": True} if not street.parking and street.happens(street.style.kerb_lines) else {}
         add(inline("ground", "terrain", (self.grass_x, 0.0, -0.06), length=self.grass, width=self.grass, kind="grass",
                    material_seed=street.seed()))
         add(inline("road", "road", (centre, 0.0, -0.05), length=length, lanes=street.lanes,
@@ -98,8 +98,8 @@ class CyclistsAhead:
 
     def place(self, street: Street) -> None:
         rng, library = street.rng, street.library
-        if (street.style.cyclists_ahead <= 0 or street.weight("bicycle") <= 0 or street.weight("rider") <= 0
-                or rng.random() >= street.style.cyclists_ahead):
+        if (street.weight("bicycle") <= 0 or street.weight("rider") <= 0
+                or not street.happens(street.style.cyclists_ahead)):
             return
         lane = street.camera_lane
         if lane > 0 and rng.random() < self.outer_lane:
@@ -176,7 +176,7 @@ class Bicycles:
 class Pedestrians:
     """People walking along the sidewalks, either way. ``StreetStyle.walking_groups`` of them (in expectation)
     walk in groups of two to four the same way, beside the one before where the sidewalk has room and a draw
-    says so, else behind; as many people in all as without groups (CamVid's people walk in groups). A style
+    says so, else behind; about as many people in all as without groups (CamVid's people walk in groups). A style
     without groups draws nothing for them, and its streets stay the same."""
 
     per_street: float = 9.0  # Poisson mean, times the person weight and the street's density
@@ -205,7 +205,7 @@ class Pedestrians:
             heading = (0.0 if rng.random() < 0.5 else 180.0) + rng.normal(0, self.heading_sd)
             x = float(rng.uniform(*self.x))
             street.add("person", x, y, KERB, heading)
-            if share > 0 and rng.random() < lead and (placed := self._group(street, side, x, y, heading)):
+            if street.happens(lead) and (placed := self._group(street, side, x, y, heading)):
                 groups, grouped = groups + 1, grouped + 1 + placed
         if groups:
             street.notes.update(sidewalk_groups=groups, walking_in_groups=grouped)
@@ -311,8 +311,7 @@ class Buildings:
         floors = int(rng.integers(*self.townhouse_floors)) if style == "townhouse" else int(rng.integers(*self.floors))
         if street.narrow:
             floors = min(floors, self.narrow_floors)
-        shops = street.style.shop_fronts
-        extra = {"shop_front": int(rng.integers(self.shop_seeds))} if shops > 0 and rng.random() < shops else {}
+        extra = {"shop_front": int(rng.integers(self.shop_seeds))} if street.happens(street.style.shop_fronts) else {}
         street.placements.append(inline("building", "building", (x + width / 2, y, 0.0), yaw=-90.0 * side,
                                         style=style, floors=floors, width=width, depth=depth, collides=True,
                                         material_seed=street.seed(), **extra))

@@ -71,6 +71,10 @@ class Street:
     def seed(self) -> int:
         return int(self.rng.integers(2**31))
 
+    def happens(self, chance: float) -> bool:
+        """True on ``chance`` of draws. A chance of 0 draws nothing: a style setting left off changes no street."""
+        return chance > 0 and self.rng.random() < chance
+
     def poisson(self, mean: float) -> int:
         return int(self.rng.poisson(max(mean, 0.0)))
 

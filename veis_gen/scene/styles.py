@@ -54,7 +54,7 @@ class StreetStyle:
     camera: str = "default"  # a CAMERA_RIGS name
     furniture: bool = False  # railings, bollards and front-garden fences along the sidewalks
     cyclists_ahead: float = 0.0  # the chance a street has cyclists riding just ahead of the camera, seen from behind
-    walking_groups: float = 0.0  # the chance a person on the sidewalk walks with one to three others
+    walking_groups: float = 0.0  # the share of sidewalk people walking in groups of two to four
     shop_fronts: float = 0.0  # the chance a facade's ground floor is shops: fascias, display windows, doors
     kerb_lines: float = 0.0  # the chance a street without parking has double yellow lines along its kerbs
 
